@@ -1,0 +1,58 @@
+"""Digital traditional market platform: the Flask application factory."""
+
+import sqlalchemy as sa
+from flask import Flask
+
+from market_app.config import INSTANCE_DIR, Config
+from market_app.core.auth import register_token_error_handlers
+from market_app.core.errors import register_error_handlers
+from market_app.extensions import api, db, jwt, limiter, migrate
+
+MIGRATIONS_DIR = INSTANCE_DIR.parent / "migrations"
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder=None)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.json.ensure_ascii = False  # Korean stays readable in responses
+    app.json.sort_keys = False
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+    jwt.init_app(app)
+    register_token_error_handlers(jwt)
+    limiter.init_app(app)
+    api.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    @app.get("/healthz")
+    def healthz():
+        """Liveness and database check for load balancers."""
+        db.session.execute(sa.text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from market_app.accounts.routes import blp as accounts_blp
+    from market_app.catalog.routes import blp as catalog_blp
+    from market_app.markets.routes import blp as markets_blp
+
+    for blueprint in (accounts_blp, markets_blp, catalog_blp):
+        api.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from market_app.accounts.cli import create_admin
+
+    app.cli.add_command(create_admin)

@@ -1,0 +1,1 @@
+"""Accounts: registration, login with bearer tokens, the current user and platform admins."""

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every domain uses: database base, errors, auth, pagination, helpers."""

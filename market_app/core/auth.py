@@ -1,0 +1,30 @@
+"""Bearer-token helpers on top of flask-jwt-extended; the user loader lives in accounts."""
+
+from flask import jsonify
+from flask_jwt_extended import current_user, jwt_required, verify_jwt_in_request
+
+from market_app.core.errors import error_body
+
+login_required = jwt_required()
+
+
+def optional_user():
+    """The signed-in user, or None for anonymous browsing (a bad token is still refused)."""
+    verify_jwt_in_request(optional=True)
+    return current_user or None
+
+
+def signed_in_user():
+    return current_user._get_current_object()
+
+
+def register_token_error_handlers(jwt) -> None:
+    """Token problems answer 401 in the API's one error shape."""
+
+    def unauthorized(message: str):
+        return jsonify(error_body(401, message)), 401, {"WWW-Authenticate": "Bearer"}
+
+    jwt.unauthorized_loader(lambda reason: unauthorized("Sign in: a bearer token is required."))
+    jwt.invalid_token_loader(lambda reason: unauthorized(f"Invalid token: {reason}"))
+    jwt.expired_token_loader(lambda _header, _payload: unauthorized("The token has expired; sign in again."))
+    jwt.user_lookup_error_loader(lambda _header, _payload: unauthorized("The token's account no longer exists."))

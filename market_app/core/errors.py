@@ -1,0 +1,88 @@
+"""Domain errors and their one mapping to HTTP; every error body is {code, status, message, errors}."""
+
+from http import HTTPStatus
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+
+
+class DomainError(Exception):
+    """A refusal the service layer raises; the view never builds error bodies itself."""
+
+    status_code = 400
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidTransition(Conflict):
+    """A state machine was asked for a move its current state does not allow."""
+
+
+class InvalidInput(DomainError):
+    """Input that passed the schema but breaks a business rule; names the field."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str, location: str = "json"):
+        super().__init__(message, {location: {field: [message]}})
+
+
+class ServiceUnavailable(DomainError):
+    status_code = 503
+
+
+def error_body(status_code: int, message: str, errors: dict | None = None) -> dict:
+    body = {"code": status_code, "status": HTTPStatus(status_code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _handle_domain_error(error: DomainError):
+    return jsonify(error_body(error.status_code, error.message, error.errors)), error.status_code
+
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+def require_json_body() -> None:
+    """Refuse a request body that is not JSON, before any view runs (webhooks are JSON too)."""
+    if request.method in _BODY_METHODS and request.content_length and not request.is_json:
+        raise UnsupportedMediaType("Request body must be JSON (Content-Type: application/json).")
+
+
+def http_exception_response(error: HTTPException):
+    """Werkzeug/webargs errors in the same shape; webargs puts field errors in data["messages"]."""
+    data = getattr(error, "data", None) or {}
+    errors = data.get("messages")
+    if "message" in data:
+        message = data["message"]
+    elif error.code == 400 and errors:
+        message = "Malformed request: the body is not valid JSON."
+    elif error.code == 422:
+        message = "Invalid input: see errors for each wrong field."
+    elif error.code == 500:
+        message = "Internal server error."
+    else:
+        message = error.description or HTTPStatus(error.code).phrase
+    return jsonify(error_body(error.code, message, errors)), error.code, data.get("headers") or {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.before_request(require_json_body)

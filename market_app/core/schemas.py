@@ -1,0 +1,26 @@
+"""Schema base classes: unknown fields are refused, ids and timestamps are read-only."""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class BaseSchema(Schema):
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class ErrorSchema(Schema):
+    """The one error body of the API."""
+
+    code = fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "HTTP status phrase"})
+    message = fields.String(required=True)
+    errors = fields.Dict(metadata={"description": "Wrong fields by location, e.g. {json: {price: [...]}}"})
+
+
+# Money is integer won; ten million won caps a single price or amount.
+MAX_WON = 10_000_000
+
+
+def won(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_WON), **kwargs)

@@ -1,0 +1,1 @@
+"""Markets, their members (association admins, couriers) and their stalls with map positions."""

@@ -1,0 +1,123 @@
+"""Market, membership and stall models."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from market_app.core.db import TimestampMixin, UTCDateTime, db, utcnow
+from market_app.core.hours import is_open
+
+
+class MemberRole(enum.StrEnum):
+    ADMIN = "admin"
+    COURIER = "courier"
+
+
+class StallStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+STALL_CATEGORIES = (
+    "produce", "fruit", "seafood", "meat", "side_dishes", "kimchi", "rice_cakes", "dry_goods",
+    "grains", "snacks", "restaurant", "bakery", "health", "clothing", "housewares", "flowers", "other",
+)
+
+
+class Market(TimestampMixin, db.Model):
+    __tablename__ = "markets"
+    __table_args__ = (
+        sa.CheckConstraint("commission_bps >= 0 AND commission_bps <= 10000", name="commission_bps_range"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(60), unique=True)
+    region: so.Mapped[str] = so.mapped_column(sa.String(60), index=True)
+    address: so.Mapped[str] = so.mapped_column(sa.String(255))
+    lat: so.Mapped[float]
+    lng: so.Mapped[float]
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64), default="Asia/Seoul")
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="KRW")
+    commission_bps: so.Mapped[int] = so.mapped_column(default=0)
+    hours: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    map_width: so.Mapped[int] = so.mapped_column(default=100)
+    map_height: so.Mapped[int] = so.mapped_column(default=100)
+    # Delivery basics used at checkout; zones and time slots belong to the delivery domain.
+    delivery_enabled: so.Mapped[bool] = so.mapped_column(default=True)
+    delivery_base_fee: so.Mapped[int] = so.mapped_column(default=3000)
+    free_delivery_threshold: so.Mapped[int | None] = so.mapped_column(default=None)
+    min_order_amount: so.Mapped[int] = so.mapped_column(default=0)
+
+    stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
+
+
+class Membership(TimestampMixin, db.Model):
+    """A user's role on one market; a person can be admin of one market and courier of another."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "market_id", "role"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id", ondelete="CASCADE"), index=True)
+    role: so.Mapped[MemberRole] = so.mapped_column(sa.Enum(MemberRole, native_enum=False, length=20,
+                                                           values_callable=lambda e: [m.value for m in e]))
+
+    market: so.Mapped[Market] = so.relationship()
+
+
+class Stall(TimestampMixin, db.Model):
+    __tablename__ = "stalls"
+    __table_args__ = (sa.Index("ix_stalls_market_status_name", "market_id", "status", "name"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id", ondelete="CASCADE"))
+    owner_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    category: so.Mapped[str] = so.mapped_column(sa.String(30), index=True)
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    phone: so.Mapped[str | None] = so.mapped_column(sa.String(30))
+    hours: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
+    aisle: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    map_x: so.Mapped[int | None]
+    map_y: so.Mapped[int | None]
+    status: so.Mapped[StallStatus] = so.mapped_column(
+        sa.Enum(StallStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=StallStatus.PENDING,
+    )
+    status_reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    approved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    stripe_account_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+
+    market: so.Mapped[Market] = so.relationship(back_populates="stalls")
+    opening_periods: so.Mapped[list["StallOpeningPeriod"]] = so.relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def open_now(self) -> bool:
+        return is_open(self.hours, self.market.timezone, utcnow())
+
+
+class StallOpeningPeriod(db.Model):
+    """Opening hours flattened to (weekday, minute range) rows so "open now" is one SQL filter.
+
+    A period past midnight (e.g. 18:00-02:00) is stored as two rows, one on each day.
+    """
+
+    __tablename__ = "stall_opening_periods"
+    __table_args__ = (
+        sa.CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_range"),
+        sa.CheckConstraint("opens_minute >= 0 AND opens_minute < closes_minute AND closes_minute <= 1440",
+                           name="minute_range"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id", ondelete="CASCADE"), index=True)
+    weekday: so.Mapped[int]  # Monday = 0, like datetime.weekday()
+    opens_minute: so.Mapped[int]
+    closes_minute: so.Mapped[int]

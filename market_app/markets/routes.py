@@ -1,0 +1,177 @@
+"""Market, member, stall and map routes."""
+
+from flask.views import MethodView
+
+from market_app.core.auth import login_required, optional_user, signed_in_user
+from market_app.core.blueprint import Blueprint
+from market_app.core.db import db
+from market_app.core.pagination import SelectPage
+from market_app.markets import access, services
+from market_app.markets.models import StallStatus
+from market_app.markets.schemas import (
+    MarketMapSchema,
+    MarketQueryArgsSchema,
+    MarketSchema,
+    MarketUpdateSchema,
+    MemberCreateSchema,
+    MemberSchema,
+    StallQueryArgsSchema,
+    StallSchema,
+    StallStatusChangeSchema,
+    StallUpdateSchema,
+)
+
+blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
+
+
+@blp.route("/markets")
+class Markets(MethodView):
+    @blp.arguments(MarketQueryArgsSchema, location="query")
+    @blp.response(200, MarketSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, args):
+        """List markets, by name or region, nearest first when lat/lng are given"""
+        return services.markets_query(**args)
+
+    @login_required
+    @blp.arguments(MarketSchema)
+    @blp.response(201, MarketSchema)
+    @blp.errors(401, 403, 409)
+    def post(self, data):
+        """Create a market (platform admin)"""
+        access.require_platform_admin(signed_in_user())
+        market = services.create_market(data)
+        db.session.commit()
+        return market
+
+
+@blp.route("/markets/<int:market_id>")
+class MarketById(MethodView):
+    @blp.response(200, MarketSchema)
+    @blp.errors(404)
+    def get(self, market_id):
+        """Read a market"""
+        return services.get_market(market_id)
+
+    @login_required
+    @blp.arguments(MarketUpdateSchema(partial=True))
+    @blp.response(200, MarketSchema)
+    @blp.errors(401, 403, 404, 409)
+    def patch(self, changes, market_id):
+        """Edit a market (its admins)"""
+        market = services.get_market(market_id)
+        access.require_market_admin(signed_in_user(), market)
+        services.update_market(market, changes)
+        db.session.commit()
+        return market
+
+
+@blp.route("/markets/<int:market_id>/members")
+class Members(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, MemberSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401, 403, 404)
+    def get(self, market_id):
+        """List a market's admins and couriers (its admins)"""
+        market = services.get_market(market_id)
+        access.require_market_admin(signed_in_user(), market)
+        return services.members_query(market)
+
+    @blp.arguments(MemberCreateSchema)
+    @blp.response(201, MemberSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, data, market_id):
+        """Appoint an existing user as admin or courier of the market"""
+        market = services.get_market(market_id)
+        access.require_market_admin(signed_in_user(), market)
+        membership = services.add_member(market, data["email"], data["role"])
+        db.session.commit()
+        return membership
+
+
+@blp.route("/markets/<int:market_id>/map")
+class MarketMap(MethodView):
+    @blp.response(200, MarketMapSchema)
+    @blp.errors(404)
+    def get(self, market_id):
+        """The market map: active stalls with aisle code and x/y position"""
+        return services.market_map(services.get_market(market_id))
+
+
+@blp.route("/markets/<int:market_id>/stalls")
+class MarketStalls(MethodView):
+    @blp.arguments(StallQueryArgsSchema, location="query")
+    @blp.response(200, StallSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(403, 404)
+    def get(self, args, market_id):
+        """List a market's active stalls by category, text and open now (admins may list other statuses)"""
+        market = services.get_market(market_id)
+        if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
+            access.require_market_admin(optional_user(), market)
+        return services.stalls_query(market, **args)
+
+    @login_required
+    @blp.arguments(StallSchema)
+    @blp.response(201, StallSchema)
+    @blp.errors(401, 404)
+    def post(self, data, market_id):
+        """Apply for a stall in this market; it stays pending until the association approves it"""
+        market = services.get_market(market_id)
+        stall = services.apply_for_stall(market, signed_in_user(), data)
+        db.session.commit()
+        return stall
+
+
+@blp.route("/stalls/<int:stall_id>")
+class StallById(MethodView):
+    @blp.response(200, StallSchema)
+    @blp.errors(404)
+    def get(self, stall_id):
+        """Read a stall (pending and suspended stalls only for their owner and the market's admins)"""
+        stall = access.require_visible_stall(optional_user(), services.get_stall(stall_id))
+        return stall
+
+    @login_required
+    @blp.arguments(StallUpdateSchema(partial=True))
+    @blp.response(200, StallSchema)
+    @blp.errors(401, 403, 404)
+    def patch(self, changes, stall_id):
+        """Edit a stall (its owner or the market's admins)"""
+        user = signed_in_user()
+        stall = access.require_visible_stall(user, services.get_stall(stall_id))
+        access.require_stall_manager(user, stall)
+        services.update_stall(stall, changes)
+        db.session.commit()
+        return stall
+
+
+def _change_stall_status(stall_id: int, reason: str | None, transition):
+    user = signed_in_user()
+    stall = access.require_visible_stall(user, services.get_stall(stall_id))
+    access.require_market_admin(user, stall.market)
+    transition(stall, reason)
+    db.session.commit()
+    return stall
+
+
+@blp.route("/stalls/<int:stall_id>/approve", methods=["POST"])
+@login_required
+@blp.arguments(StallStatusChangeSchema)
+@blp.response(200, StallSchema)
+@blp.errors(401, 403, 404, 409)
+def approve_stall(data, stall_id):
+    """Approve (or reinstate) a stall (market admins)"""
+    return _change_stall_status(stall_id, data["reason"], services.approve_stall)
+
+
+@blp.route("/stalls/<int:stall_id>/suspend", methods=["POST"])
+@login_required
+@blp.arguments(StallStatusChangeSchema)
+@blp.response(200, StallSchema)
+@blp.errors(401, 403, 404, 409)
+def suspend_stall(data, stall_id):
+    """Suspend a stall; it disappears from public lists (market admins)"""
+    return _change_stall_status(stall_id, data["reason"], services.suspend_stall)

@@ -1,0 +1,168 @@
+"""Market, membership and stall rules: creation, edits, approval, listings and the map."""
+
+import math
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from market_app.accounts.models import User
+from market_app.core.db import db, utcnow
+from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from market_app.core.hours import local_weekday_minute, weekly_periods
+from market_app.markets.models import Market, MemberRole, Membership, Stall, StallOpeningPeriod, StallStatus
+
+EARTH_RADIUS_KM = 6371.0
+
+
+def get_market(market_id: int) -> Market:
+    market = db.session.get(Market, market_id)
+    if market is None:
+        raise NotFound("Market not found.")
+    return market
+
+
+def get_stall(stall_id: int) -> Stall | None:
+    return db.session.get(Stall, stall_id)
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def markets_query(q: str | None = None, region: str | None = None,
+                  lat: float | None = None, lng: float | None = None) -> sa.Select:
+    stmt = sa.select(Market)
+    if q:
+        stmt = stmt.where(Market.name.contains(q, autoescape=True))
+    if region:
+        stmt = stmt.where(Market.region.contains(region, autoescape=True))
+    if lat is not None and lng is not None:
+        # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
+        squeeze = math.cos(math.radians(lat))
+        nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
+        return stmt.order_by(nearness, Market.id)
+    return stmt.order_by(Market.name, Market.id)
+
+
+def create_market(data: dict) -> Market:
+    _refuse_taken_slug(data["slug"])
+    market = Market(**data)
+    db.session.add(market)
+    return market
+
+
+def update_market(market: Market, changes: dict) -> Market:
+    if "slug" in changes and changes["slug"] != market.slug:
+        _refuse_taken_slug(changes["slug"])
+    for key, value in changes.items():
+        setattr(market, key, value)
+    return market
+
+
+def _refuse_taken_slug(slug: str) -> None:
+    if db.session.scalar(sa.select(Market.id).filter_by(slug=slug)) is not None:
+        raise Conflict("A market with this slug already exists.", {"json": {"slug": ["already taken"]}})
+
+
+def add_member(market: Market, email: str, role: MemberRole) -> Membership:
+    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    if user is None:
+        raise InvalidInput("email", "No account with this email; ask them to register first.")
+    exists = sa.select(Membership.id).filter_by(user_id=user.id, market_id=market.id, role=role)
+    if db.session.scalar(exists) is not None:
+        raise Conflict(f"{email} is already {role.value} of this market.")
+    membership = Membership(user_id=user.id, market_id=market.id, role=role)
+    membership.user = user
+    db.session.add(membership)
+    return membership
+
+
+def members_query(market: Market) -> sa.Select:
+    return sa.select(Membership).filter_by(market_id=market.id).order_by(Membership.id)
+
+
+# --- stalls -----------------------------------------------------------------------------------------
+
+
+def _check_position(market: Market, data: dict) -> None:
+    for key, limit, field in (("map_x", market.map_width, "x"), ("map_y", market.map_height, "y")):
+        if data.get(key) is not None and data[key] > limit:
+            raise InvalidInput(field, f"must be within the market map (0..{limit}).")
+
+
+def _set_hours(stall: Stall, hours: dict | None) -> None:
+    stall.hours = hours
+    stall.opening_periods = [
+        StallOpeningPeriod(weekday=day, opens_minute=start, closes_minute=end)
+        for day, start, end in weekly_periods(hours)
+    ]
+
+
+def apply_for_stall(market: Market, owner: User, data: dict) -> Stall:
+    """A merchant's application: the stall waits as pending until the association approves it."""
+    _check_position(market, data)
+    hours = data.pop("hours", None)
+    stall = Stall(market_id=market.id, owner_id=owner.id, status=StallStatus.PENDING, **data)
+    _set_hours(stall, hours)
+    db.session.add(stall)
+    return stall
+
+
+def update_stall(stall: Stall, changes: dict) -> Stall:
+    _check_position(stall.market, changes)
+    if "hours" in changes:
+        _set_hours(stall, changes.pop("hours"))
+    for key, value in changes.items():
+        setattr(stall, key, value)
+    return stall
+
+
+def approve_stall(stall: Stall, reason: str | None = None) -> Stall:
+    if stall.status == StallStatus.ACTIVE:
+        raise InvalidTransition("The stall is already active.")
+    stall.status, stall.status_reason, stall.approved_at = StallStatus.ACTIVE, reason, utcnow()
+    return stall
+
+
+def suspend_stall(stall: Stall, reason: str | None = None) -> Stall:
+    if stall.status == StallStatus.SUSPENDED:
+        raise InvalidTransition("The stall is already suspended.")
+    stall.status, stall.status_reason = StallStatus.SUSPENDED, reason
+    return stall
+
+
+def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, category: str | None = None,
+                 q: str | None = None, open_now: bool | None = None, now: datetime | None = None) -> sa.Select:
+    stmt = sa.select(Stall).where(Stall.market_id == market.id, Stall.status == status)
+    if category:
+        stmt = stmt.where(Stall.category == category)
+    if q:
+        stmt = stmt.where(sa.or_(Stall.name.contains(q, autoescape=True),
+                                 Stall.description.contains(q, autoescape=True)))
+    if open_now is not None:
+        weekday, minute = local_weekday_minute(now or utcnow(), market.timezone)
+        open_period = sa.exists().where(
+            StallOpeningPeriod.stall_id == Stall.id, StallOpeningPeriod.weekday == weekday,
+            StallOpeningPeriod.opens_minute <= minute, StallOpeningPeriod.closes_minute > minute,
+        )
+        stmt = stmt.where(open_period if open_now else ~open_period)
+    return stmt.order_by(Stall.name, Stall.id)
+
+
+def market_map(market: Market) -> dict:
+    stalls = db.session.scalars(
+        sa.select(Stall).where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE)
+        .order_by(Stall.aisle, Stall.id)
+    ).all()
+    return {"market_id": market.id, "name": market.name, "width": market.map_width,
+            "height": market.map_height, "stalls": stalls}
+
+
+def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:
+    memberships = db.session.scalars(sa.select(Membership).filter_by(user_id=user.id).order_by(Membership.id))
+    stalls = db.session.scalars(sa.select(Stall).filter_by(owner_id=user.id).order_by(Stall.id))
+    return list(memberships), list(stalls)

@@ -1,0 +1,1 @@
+"""Payments domain: orders paid through Stripe (localstripe in development and tests)."""
