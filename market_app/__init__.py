@@ -47,12 +47,16 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
     from market_app.markets.routes import blp as markets_blp
+    from market_app.orders.routes import blp as orders_blp
+    from market_app.payments.routes import blp as payments_blp
 
-    for blueprint in (accounts_blp, markets_blp, catalog_blp):
+    for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp):
         api.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from market_app.accounts.cli import create_admin
+    from market_app.demo import seed_demo_command
 
     app.cli.add_command(create_admin)
+    app.cli.add_command(seed_demo_command)

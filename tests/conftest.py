@@ -2,11 +2,15 @@
 tables emptied after every test, and small factories that build the world a test starts from."""
 
 import itertools
+import json
 import os
 import tempfile
+import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
+import stripe
 from flask_jwt_extended import create_access_token
 
 from market_app import create_app
@@ -15,6 +19,7 @@ from market_app.catalog.models import Product
 from market_app.config import TestConfig
 from market_app.extensions import db, limiter
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallStatus
+from tests.localstripe_plugin import TEST_API_KEY, sign_event
 
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -29,9 +34,10 @@ def _database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def app():
+def app(localstripe_url):
     app = create_app(TestConfig)
-    app.config["SQLALCHEMY_DATABASE_URI"] = _database_url()
+    app.config.update(SQLALCHEMY_DATABASE_URI=_database_url(), STRIPE_API_KEY=TEST_API_KEY,
+                      STRIPE_API_BASE=localstripe_url)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -123,3 +129,49 @@ class Factory:
 @pytest.fixture
 def make(app) -> Factory:
     return Factory()
+
+
+def post_event(client, app, event_type: str, intent: dict, event_id: str | None = None):
+    """Deliver a Stripe event about intent to the webhook, signed with the app's secret as Stripe would."""
+    event = {"id": event_id or f"evt_{uuid.uuid4().hex}", "object": "event", "type": event_type,
+             "created": int(time.time()), "data": {"object": intent}}
+    payload = json.dumps(event).encode()
+    signature = sign_event(payload, app.config["STRIPE_WEBHOOK_SECRET"])
+    return client.post("/api/v1/payments/stripe/webhook", data=payload,
+                       headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+
+
+@pytest.fixture
+def pay(app, client, stripe_client):
+    """The shopper confirms the order's PaymentIntent at Stripe with a card, then Stripe's event arrives."""
+
+    def pay(order: dict, card: str = "pm_card_visa", event_id: str | None = None):
+        intent_id = order["payment"]["payment_intent_id"]
+        stripe_client.v1.payment_intents.update(intent_id, {"payment_method": card})
+        try:
+            intent = stripe_client.v1.payment_intents.confirm(intent_id)
+            event_type = "payment_intent.succeeded" if intent.status == "succeeded" else None
+        except stripe.CardError:
+            intent = stripe_client.v1.payment_intents.retrieve(intent_id)
+            event_type = "payment_intent.payment_failed"
+        body = json.loads(str(intent))
+        if event_type is None:
+            return intent
+        response = post_event(client, app, event_type, body, event_id)
+        assert response.status_code == 200, response.json
+        return intent
+
+    return pay
+
+
+def order_body(market, lines, fulfillment="pickup", **extra) -> dict:
+    """A POST /orders body: lines are (product, quantity) pairs."""
+    body = {"market_id": market.id, "fulfillment": fulfillment,
+            "items": [{"product_id": product.id, "quantity": quantity} for product, quantity in lines]}
+    if fulfillment == "delivery":
+        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905}
+    return body | extra
+
+
+def place_order(client, headers, body, key: str | None = None):
+    return client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": key or uuid.uuid4().hex})

@@ -40,6 +40,12 @@ class InvalidInput(DomainError):
 
     def __init__(self, field: str, message: str, location: str = "json"):
         super().__init__(message, {location: {field: [message]}})
+        self.field, self.location = field, location
+
+    def at_item(self, index: int, item_field: str) -> "InvalidInput":
+        """Point at one element of a list field: {json: {items: {"2": {quantity: [...]}}}}."""
+        self.errors = {self.location: {self.field: {str(index): {item_field: [self.message]}}}}
+        return self
 
 
 class ServiceUnavailable(DomainError):

@@ -22,5 +22,6 @@ class ErrorSchema(Schema):
 MAX_WON = 10_000_000
 
 
-def won(**kwargs) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_WON), **kwargs)
+def won(minimum: int = 0, **kwargs) -> fields.Integer:
+    """An integer amount of won within [minimum, MAX_WON]; floats and strings are refused."""
+    return fields.Integer(strict=True, validate=validate.Range(min=minimum, max=MAX_WON), **kwargs)

@@ -1,0 +1,155 @@
+"""Placing an order: validate the basket, price it, open its payment, then reserve stock and write the
+order in one transaction. Replays of an Idempotency-Key return the first order."""
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from market_app.accounts.models import User
+from market_app.catalog.models import Product
+from market_app.core.db import db, utcnow
+from market_app.core.errors import Conflict, InvalidInput
+from market_app.markets.models import Market, StallStatus
+from market_app.orders import stock
+from market_app.orders.models import Fulfillment, Order, OrderItem, StallOrder, StallOrderEvent, StallOrderStatus
+from market_app.orders.pricing import PricedLine, delivery_fee, price_lines
+from market_app.payments import services as payments
+from market_app.payments.models import PaymentKind
+
+MAX_QUANTITY = 99
+
+
+@dataclass
+class Checkout:
+    market: Market
+    lines: list[PricedLine]
+    fulfillment: Fulfillment
+    delivery: dict | None
+    note: str | None
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def delivery_fee(self) -> int:
+        return delivery_fee(self.market, self.subtotal) if self.fulfillment == Fulfillment.DELIVERY else 0
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.delivery_fee
+
+
+def request_hash(body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def find_replay(user: User, idempotency_key: str, body_hash: str) -> Order | None:
+    """The order first placed with this key, or None; the same key with another body is refused."""
+    order = db.session.scalar(sa.select(Order).filter_by(user_id=user.id, idempotency_key=idempotency_key))
+    if order is not None and order.request_hash != body_hash:
+        raise Conflict("This Idempotency-Key was already used for a different order.",
+                       {"headers": {"Idempotency-Key": ["already used with another request body"]}})
+    return order
+
+
+def _item_error(index: int, field: str, message: str) -> InvalidInput:
+    return InvalidInput("items", message).at_item(index, field)
+
+
+def _load_line(market: Market, index: int, product_id: int, quantity: int, products: dict[int, Product]):
+    product = products.get(product_id)
+    if product is None or product.deleted_at is not None or product.market_id != market.id:
+        raise _item_error(index, "product_id", "No such product in this market.")
+    if product.stall.status != StallStatus.ACTIVE:
+        raise _item_error(index, "product_id", f"{product.stall.name} is not taking orders.")
+    if not product.available:
+        raise _item_error(index, "product_id", f"{product.name} is not available.")
+    limit = product.max_per_order or MAX_QUANTITY
+    if quantity > limit:
+        raise _item_error(index, "quantity", f"At most {limit} per order.")
+    if product.stock is not None and product.stock < quantity:
+        message = f"Only {product.stock} left." if product.stock else "Sold out."
+        raise stock.OutOfStock(f"Not enough stock for item {index}: {message}",
+                               {"json": {"items": {str(index): {"quantity": [message]}}}})
+    return product
+
+
+def prepare(data: dict) -> Checkout:
+    """Everything that can be checked before money or stock is touched."""
+    market = db.session.get(Market, data["market_id"])
+    if market is None:
+        raise InvalidInput("market_id", "No such market.")
+    items = data["items"]
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        if item["product_id"] in seen:
+            raise _item_error(index, "product_id", "Listed twice; send one line per product.")
+        seen.add(item["product_id"])
+    products = {p.id: p for p in db.session.scalars(
+        sa.select(Product).where(Product.id.in_(seen)).options(sa.orm.joinedload(Product.stall)))}
+    lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
+             for i, item in enumerate(items)]
+    checkout = Checkout(market, price_lines(lines, utcnow()), data["fulfillment"], data.get("delivery"),
+                        data.get("note"))
+    if checkout.fulfillment == Fulfillment.DELIVERY:
+        if not market.delivery_enabled:
+            raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
+        if not checkout.delivery:
+            raise InvalidInput("delivery", "Delivery needs an address with lat and lng.")
+        if checkout.subtotal < market.min_order_amount:
+            raise InvalidInput("items", f"Delivery needs an order of at least {market.min_order_amount} won.")
+    return checkout
+
+
+def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
+    """The PaymentIntent is created before the order is written: if Stripe is down nothing is written."""
+    reference = str(uuid.uuid4())
+    intent = payments.open_payment_intent(
+        amount=checkout.total, reference=reference,
+        metadata={"market_id": str(checkout.market.id), "user_id": str(user.id), "kind": PaymentKind.ORDER.value},
+    )
+    return reference, intent
+
+
+def place(user: User, checkout: Checkout, *, reference: str, intent, idempotency_key: str, body_hash: str) -> Order:
+    """Reserve stock and write the order, its stall orders and its payment in the caller's transaction."""
+    now = utcnow()
+    reserved = {}
+    for index, line in sorted(enumerate(checkout.lines), key=lambda pair: pair[1].product.id):  # lock order
+        reserved[line.product.id] = stock.reserve(line.product.id, line.quantity, index)
+    delivery = checkout.delivery or {}
+    order = Order(
+        reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
+        subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, discount=0, total=checkout.total,
+        note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
+        delivery_lng=delivery.get("lng"), delivery_slot_start=delivery.get("slot_start"),
+        idempotency_key=idempotency_key, request_hash=body_hash,
+        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
+    )
+    by_stall: dict[int, list[PricedLine]] = {}
+    for line in checkout.lines:
+        by_stall.setdefault(line.product.stall_id, []).append(line)
+    for stall_id, lines in sorted(by_stall.items()):
+        stall_order = StallOrder(stall_id=stall_id, subtotal=sum(line.line_total for line in lines),
+                                 status=StallOrderStatus.PENDING)
+        stall_order.items = [
+            OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
+                      unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
+                      line_total=line.line_total, reserved_quantity=reserved[line.product.id],
+                      live_session_id=line.live_session_id)
+            for line in lines
+        ]
+        stall_order.events = [StallOrderEvent(to_status=StallOrderStatus.PENDING.value, actor_id=user.id)]
+        order.stall_orders.append(stall_order)
+    db.session.add(order)
+    db.session.flush()
+    payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
+    return order
+

@@ -1,0 +1,176 @@
+"""Order rules after placement: the stall order state machine, cancellation with exact refunds,
+expiry of unpaid orders, and the reactions to payment events."""
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from market_app.accounts.models import User
+from market_app.core.db import db, utcnow
+from market_app.core.errors import InvalidTransition, NotFound
+from market_app.orders import stock
+from market_app.orders.models import (
+    CLOSED_STALL_ORDER_STATUSES,
+    Order,
+    OrderStatus,
+    StallOrder,
+    StallOrderEvent,
+    StallOrderStatus,
+)
+from market_app.orders.status import refresh_status
+from market_app.payments import services as payments
+from market_app.payments.models import Payment, PaymentKind, PaymentStatus
+from market_app.payments.signals import payment_succeeded
+
+log = logging.getLogger(__name__)
+S = StallOrderStatus
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[tuple[StallOrderStatus, ...], StallOrderStatus]] = {
+    "accept": ((S.PENDING,), S.ACCEPTED),
+    "reject": ((S.PENDING, S.ACCEPTED), S.REJECTED),
+    "ready": ((S.ACCEPTED,), S.READY),
+    "hand_over": ((S.READY,), S.HANDED_OVER),
+}
+
+
+def get_order(order_id: int) -> Order:
+    order = db.session.get(Order, order_id)
+    if order is None:
+        raise NotFound("Order not found.")
+    return order
+
+
+def get_stall_order(stall_order_id: int) -> StallOrder:
+    stall_order = db.session.get(StallOrder, stall_order_id)
+    if stall_order is None:
+        raise NotFound("Stall order not found.")
+    return stall_order
+
+
+def _move(stall_order: StallOrder, to_status: StallOrderStatus, actor: User | None, reason: str | None) -> None:
+    stall_order.events.append(StallOrderEvent(from_status=stall_order.status.value, to_status=to_status.value,
+                                              actor_id=actor.id if actor else None, reason=reason))
+    stall_order.status = to_status
+    if to_status in CLOSED_STALL_ORDER_STATUSES or to_status == S.HANDED_OVER:
+        stall_order.closed_at = utcnow()
+
+
+def transition(stall_order: StallOrder, action: str, actor: User, reason: str | None = None) -> StallOrder:
+    """Apply one merchant action; anything the current state does not allow is a 409."""
+    allowed_from, to_status = TRANSITIONS[action]
+    order = stall_order.order
+    if order.paid_at is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        raise InvalidTransition(f"Cannot {action.replace('_', ' ')}: the order is {order.status.value}.")
+    if stall_order.status not in allowed_from:
+        raise InvalidTransition(
+            f"Cannot {action.replace('_', ' ')} a stall order that is {stall_order.status.value}.")
+    _move(stall_order, to_status, actor, reason)
+    if to_status == S.REJECTED:
+        stock.release(stall_order.items)
+        _refund_closed_part(order, stall_order, actor, reason or "rejected by the stall")
+    refresh_status(order)
+    return stall_order
+
+
+def _refund_closed_part(order: Order, stall_order: StallOrder, actor: User | None, reason: str) -> None:
+    """A stall order closed after payment is refunded for exactly its part; the delivery fee goes back too
+    once nothing is left to deliver."""
+    payment = payments.payment_for_order(order.id)
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+        return
+    _refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor)
+    if all(s.status in CLOSED_STALL_ORDER_STATUSES for s in order.stall_orders):
+        _refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor)
+
+
+def _refund_rest(payment: Payment, cap: int, stall_order_id: int | None, reason: str, actor: User | None) -> None:
+    rest = cap - payments.refunded_for(payment, stall_order_id)
+    if rest > 0:
+        payments.request_refund(payment, rest, cap=cap, stall_order_id=stall_order_id, reason=reason,
+                                actor_id=actor.id if actor else None)
+
+
+def _close_order(order: Order, status: OrderStatus, actor: User | None, reason: str) -> None:
+    for stall_order in order.stall_orders:
+        if stall_order.status not in CLOSED_STALL_ORDER_STATUSES:
+            _move(stall_order, S.CANCELLED, actor, reason)
+        stock.release(stall_order.items)
+    order.status, order.closed_at = status, utcnow()
+
+
+def cancel_order(order: Order, actor: User) -> Order:
+    """The shopper cancels while no stall has started; a paid order is refunded in full."""
+    if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
+        raise InvalidTransition(f"The order is {order.status.value} and can no longer be cancelled.")
+    if any(s.status != S.PENDING for s in order.stall_orders):
+        raise InvalidTransition("A stall has already accepted this order; ask the stall to cancel its part.")
+    payment = payments.payment_for_order(order.id)
+    if order.status == OrderStatus.PENDING_PAYMENT and payment is not None:
+        payments.cancel_intent_quietly(payment.payment_intent_id)
+    _close_order(order, OrderStatus.CANCELLED, actor, "cancelled by the shopper")
+    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+        _refund_everything(order, payment, "cancelled by the shopper", actor)
+    return order
+
+
+def _refund_everything(order: Order, payment: Payment, reason: str, actor: User | None) -> None:
+    for stall_order in order.stall_orders:
+        _refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor)
+    _refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor)
+
+
+# --- expiry --------------------------------------------------------------------------------------------
+
+
+def expire_if_overdue(order: Order, now: datetime | None = None) -> bool:
+    """Expire an unpaid order past its deadline and release its stock. The intent is cancelled first so it
+    can no longer be paid; if Stripe says it was paid meanwhile, the order becomes paid instead."""
+    now = now or utcnow()
+    if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > now:
+        return False
+    payment = payments.payment_for_order(order.id)
+    if payment is not None and not payments.cancel_intent_quietly(payment.payment_intent_id):
+        try:
+            payments.sync_payment(payment)
+        except Exception:  # Stripe unreachable: keep the stock reserved and try on the next run
+            log.warning("Order %s overdue but its payment state is unknown; retrying later", order.id)
+            return False
+        if payment.status == PaymentStatus.SUCCEEDED or order.status != OrderStatus.PENDING_PAYMENT:
+            return False
+    if payment is not None and payment.status not in (PaymentStatus.SUCCEEDED,):
+        payment.status = PaymentStatus.CANCELED
+    _close_order(order, OrderStatus.EXPIRED, None, "not paid in time")
+    return True
+
+
+def expire_overdue_orders(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    overdue = db.session.scalars(
+        sa.select(Order.id).where(Order.status == OrderStatus.PENDING_PAYMENT, Order.expires_at <= now)
+    ).all()
+    expired = 0
+    for order_id in overdue:
+        expired += expire_if_overdue(db.session.get(Order, order_id), now)
+        db.session.commit()
+    return expired
+
+
+# --- reactions to payments -----------------------------------------------------------------------------
+
+
+@payment_succeeded.connect
+def _order_paid(payment: Payment, **_kwargs) -> None:
+    """Paid: the stalls now see the order. Money for an order that is already closed goes straight back."""
+    if payment.kind != PaymentKind.ORDER:
+        return
+    order = db.session.get(Order, payment.order_id)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        order.paid_at = utcnow()
+        for stall_order in order.stall_orders:
+            stall_order.notified_at = order.paid_at
+        refresh_status(order)
+        log.info("Order %s paid; notified stalls %s", order.id, [s.stall_id for s in order.stall_orders])
+    else:
+        _refund_everything(order, payment, f"paid after the order was {order.status.value}", None)

@@ -1,0 +1,167 @@
+"""Payments (Stripe PaymentIntents), refunds, processed webhook events, quick-pay requests and payouts."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from market_app.core.db import TimestampMixin, UTCDateTime, db, utcnow
+
+
+def _enum(cls: type[enum.Enum]) -> sa.Enum:
+    return sa.Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+
+
+class PaymentKind(enum.StrEnum):
+    ORDER = "order"
+    QUICK_PAY = "quick_pay"  # in person at the stall, by QR code
+
+
+class PaymentStatus(enum.StrEnum):
+    REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+    REQUIRES_CONFIRMATION = "requires_confirmation"
+    REQUIRES_ACTION = "requires_action"
+    PROCESSING = "processing"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    CANCELED = "canceled"
+
+
+# Succeeded and canceled are final: no later event moves a payment out of them.
+FINAL_PAYMENT_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
+
+
+class RefundStatus(enum.StrEnum):
+    PENDING = "pending"  # recorded, not yet confirmed by Stripe (retried until it is)
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Payment(TimestampMixin, db.Model):
+    __tablename__ = "payments"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[PaymentKind] = so.mapped_column(_enum(PaymentKind))
+    order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    stall_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stalls.id"), index=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"), index=True)
+    amount: so.Mapped[int]
+    currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="krw")
+    status: so.Mapped[PaymentStatus] = so.mapped_column(_enum(PaymentStatus))
+    payment_intent_id: so.Mapped[str] = so.mapped_column(sa.String(255), unique=True)
+    client_secret: so.Mapped[str] = so.mapped_column(sa.String(255))
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    succeeded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    refunds: so.Mapped[list["Refund"]] = so.relationship(back_populates="payment", order_by="Refund.id")
+
+    @property
+    def refunded_amount(self) -> int:
+        """Refunds that count against the payment: confirmed ones and those still being sent."""
+        return sum(r.amount for r in self.refunds if r.status != RefundStatus.FAILED)
+
+
+class Refund(TimestampMixin, db.Model):
+    __tablename__ = "refunds"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    payment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    # None for the delivery fee and for refunds of a whole quick-pay sale.
+    stall_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stall_orders.id"), index=True)
+    amount: so.Mapped[int]
+    reason: so.Mapped[str] = so.mapped_column(sa.String(255))
+    status: so.Mapped[RefundStatus] = so.mapped_column(_enum(RefundStatus), default=RefundStatus.PENDING)
+    stripe_refund_id: so.Mapped[str | None] = so.mapped_column(sa.String(255), unique=True)
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+
+    payment: so.Mapped[Payment] = so.relationship(back_populates="refunds")
+
+
+class WebhookEvent(db.Model):
+    """Stripe event ids already processed: a redelivered event is acknowledged and ignored."""
+
+    __tablename__ = "webhook_events"
+
+    id: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
+    type: so.Mapped[str] = so.mapped_column(sa.String(100))
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuickPayStatus(enum.StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    CANCELED = "canceled"
+
+
+class QuickPayRequest(TimestampMixin, db.Model):
+    """A merchant's request for an in-person payment, paid by scanning its QR code."""
+
+    __tablename__ = "quick_pay_requests"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(43), unique=True)
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"), index=True)
+    amount: so.Mapped[int]
+    memo: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    status: so.Mapped[QuickPayStatus] = so.mapped_column(_enum(QuickPayStatus), default=QuickPayStatus.OPEN)
+    payment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payments.id"), unique=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    payment: so.Mapped[Payment] = so.relationship()
+
+
+class PayoutMethod(enum.StrEnum):
+    STRIPE_TRANSFER = "stripe_transfer"
+    BANK_TRANSFER = "bank_transfer"  # settlement statement; the association pays by bank
+
+
+class PayoutStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class Payout(TimestampMixin, db.Model):
+    __tablename__ = "payouts"
+    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission", name="net_adds_up"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"), index=True)
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"), index=True)
+    period_start: so.Mapped[date]
+    period_end: so.Mapped[date]
+    gross: so.Mapped[int]
+    refunds: so.Mapped[int]
+    commission: so.Mapped[int]
+    net: so.Mapped[int]
+    commission_bps: so.Mapped[int]
+    method: so.Mapped[PayoutMethod] = so.mapped_column(_enum(PayoutMethod))
+    status: so.Mapped[PayoutStatus] = so.mapped_column(_enum(PayoutStatus), default=PayoutStatus.PENDING)
+    transfer_group: so.Mapped[str] = so.mapped_column(sa.String(100))
+    stripe_transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    lines: so.Mapped[list["PayoutLine"]] = so.relationship(cascade="all, delete-orphan", order_by="PayoutLine.id")
+
+
+class PayoutLine(db.Model):
+    """One settled sale. The unique payment/stall-order keys make paying a sale out twice impossible."""
+
+    __tablename__ = "payout_lines"
+    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission", name="net_adds_up"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    payout_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payouts.id", ondelete="CASCADE"), index=True)
+    stall_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stall_orders.id"), unique=True)
+    quick_pay_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("quick_pay_requests.id"), unique=True)
+    sold_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    gross: so.Mapped[int]
+    refunds: so.Mapped[int]
+    commission: so.Mapped[int]
+    net: so.Mapped[int]

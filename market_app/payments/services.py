@@ -1,0 +1,194 @@
+"""Payment rules: PaymentIntents for orders, refunds within what was paid, and Stripe webhooks."""
+
+import logging
+
+import sqlalchemy as sa
+import stripe
+from flask import current_app
+
+from market_app.core.db import db, utcnow
+from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
+from market_app.payments import gateway
+from market_app.payments.models import (
+    FINAL_PAYMENT_STATUSES,
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    WebhookEvent,
+)
+from market_app.payments.signals import payment_failed, payment_succeeded
+
+log = logging.getLogger(__name__)
+CURRENCY = "krw"
+
+
+def stripe_client() -> stripe.StripeClient:
+    """One client per app, configured from STRIPE_API_KEY / STRIPE_API_BASE / STRIPE_TIMEOUT_SECONDS."""
+    client = current_app.extensions.get("stripe_client")
+    if client is None:
+        config = current_app.config
+        client = gateway.make_client(config["STRIPE_API_KEY"] or "sk_test_localstripe",
+                                     config["STRIPE_API_BASE"] or None, config["STRIPE_TIMEOUT_SECONDS"])
+        current_app.extensions["stripe_client"] = client
+    return client
+
+
+def open_payment_intent(*, amount: int, reference: str, metadata: dict[str, str]) -> stripe.PaymentIntent:
+    """Create the PaymentIntent before anything is written, so an unreachable Stripe leaves nothing behind."""
+    try:
+        return gateway.create_payment_intent(
+            stripe_client(), amount=amount, currency=CURRENCY, metadata={"reference": reference, **metadata},
+            idempotency_key=f"payment-{reference}",
+        )
+    except gateway.PaymentProviderUnavailable as error:
+        log.warning("Stripe unavailable while opening payment %s: %s", reference, error)
+        raise ServiceUnavailable("The payment service is not answering; nothing was charged. Please retry.") from error
+
+
+def cancel_intent_quietly(payment_intent_id: str) -> bool:
+    """Best effort: an intent nobody can confirm anyway (its order was never written or is closed)."""
+    try:
+        gateway.cancel_payment_intent(stripe_client(), payment_intent_id)
+        return True
+    except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
+        log.warning("Could not cancel PaymentIntent %s: %s", payment_intent_id, error)
+        return False
+
+
+def record_payment(intent: stripe.PaymentIntent, *, kind: PaymentKind, market_id: int,
+                   order_id: int | None = None, stall_id: int | None = None) -> Payment:
+    payment = Payment(kind=kind, market_id=market_id, order_id=order_id, stall_id=stall_id, amount=intent.amount,
+                      currency=CURRENCY, status=PaymentStatus(intent.status), payment_intent_id=intent.id,
+                      client_secret=intent.client_secret)
+    db.session.add(payment)
+    return payment
+
+
+def payment_for_order(order_id: int) -> Payment | None:
+    return db.session.scalar(sa.select(Payment).filter_by(order_id=order_id))
+
+
+def sync_payment(payment: Payment) -> Payment:
+    """Ask Stripe for the intent's state (used before expiring an order that may just have been paid)."""
+    intent = gateway.retrieve_payment_intent(stripe_client(), payment.payment_intent_id)
+    apply_intent_state(payment, intent.to_dict())
+    return payment
+
+
+# --- refunds -------------------------------------------------------------------------------------------
+
+
+def refunded_for(payment: Payment, stall_order_id: int | None) -> int:
+    return sum(r.amount for r in payment.refunds
+               if r.stall_order_id == stall_order_id and r.status != RefundStatus.FAILED)
+
+
+def request_refund(payment: Payment, amount: int, *, cap: int, stall_order_id: int | None, reason: str,
+                   actor_id: int | None) -> Refund:
+    """Record a refund of part of a payment. cap is what was paid for that part (a stall order's subtotal,
+    the delivery fee); neither the part nor the payment can ever be refunded beyond what was paid."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise Conflict("Nothing to refund: the payment has not succeeded.")
+    left_for_part = cap - refunded_for(payment, stall_order_id)
+    left_overall = payment.amount - payment.refunded_amount
+    if amount <= 0 or amount > min(left_for_part, left_overall):
+        raise InvalidInput("amount", f"Refundable here: at most {min(left_for_part, left_overall)} won.")
+    refund = Refund(payment=payment, amount=amount, stall_order_id=stall_order_id, reason=reason, actor_id=actor_id)
+    db.session.add(refund)
+    db.session.info.setdefault("refunds_to_send", []).append(refund)
+    return refund
+
+
+def commit_and_send_refunds() -> None:
+    """Commit the request's work, then send the refunds it recorded. The refund rows exist before Stripe
+    is asked, so no refund can happen at Stripe without a record here."""
+    queued = db.session.info.pop("refunds_to_send", [])
+    db.session.commit()
+    for refund in queued:
+        send_refund(refund)
+        db.session.commit()
+
+
+def send_refund(refund: Refund) -> Refund:
+    """Send a recorded refund to Stripe. Called after the refund row is committed, so a crash in between
+    leaves a pending refund that send_pending_refunds() retries with the same idempotency key."""
+    try:
+        result = gateway.create_refund(
+            stripe_client(), payment_intent_id=refund.payment.payment_intent_id, amount=refund.amount,
+            idempotency_key=f"refund-{refund.id}", metadata={"refund_id": str(refund.id)},
+        )
+    except gateway.PaymentProviderUnavailable as error:
+        refund.last_error = str(error)[:255]
+        return refund
+    except stripe.StripeError as error:
+        refund.status, refund.last_error = RefundStatus.FAILED, str(error)[:255]
+        return refund
+    refund.status, refund.stripe_refund_id, refund.last_error = RefundStatus.SUCCEEDED, result.id, None
+    return refund
+
+
+def send_pending_refunds() -> int:
+    pending = db.session.scalars(sa.select(Refund).filter_by(status=RefundStatus.PENDING).order_by(Refund.id)).all()
+    for refund in pending:
+        send_refund(refund)
+        db.session.commit()
+    return len(pending)
+
+
+# --- webhooks ------------------------------------------------------------------------------------------
+
+
+def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
+    secret = current_app.config["STRIPE_WEBHOOK_SECRET"]
+    if not secret:
+        raise ServiceUnavailable("Webhooks are not configured (STRIPE_WEBHOOK_SECRET).")
+    try:
+        return gateway.construct_event(payload, signature, secret)
+    except gateway.WebhookVerificationFailed as error:
+        raise DomainError("Webhook signature verification failed.",
+                          {"headers": {"Stripe-Signature": [str(error)[:200]]}}) from error
+
+
+def apply_intent_state(payment: Payment, intent: dict) -> bool:
+    """Move the payment to the intent's state unless it is already final; returns whether it changed.
+    A late 'failed' after 'succeeded' (events out of order) therefore changes nothing."""
+    if payment.status in FINAL_PAYMENT_STATUSES:
+        return False
+    status = intent["status"]
+    new_status = PaymentStatus(status) if status in PaymentStatus._value2member_map_ else payment.status
+    error = intent.get("last_payment_error")
+    if new_status == PaymentStatus.REQUIRES_PAYMENT_METHOD and error:
+        new_status = PaymentStatus.FAILED
+    if new_status == payment.status:
+        return False
+    payment.status = new_status
+    if error:
+        payment.last_error = str(error.get("message") or error.get("code") or "declined")[:255]
+    if new_status == PaymentStatus.SUCCEEDED:
+        payment.succeeded_at = utcnow()
+        payment_succeeded.send(payment)
+    elif new_status == PaymentStatus.FAILED:
+        payment_failed.send(payment)
+    return True
+
+
+HANDLED_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
+                  "payment_intent.requires_action", "payment_intent.processing"}
+
+
+def handle_event(event: stripe.Event) -> str:
+    """Process a verified event once. Returns what happened, for the response and the logs."""
+    if db.session.get(WebhookEvent, event.id) is not None:
+        return "duplicate"
+    db.session.add(WebhookEvent(id=event.id, type=event.type))
+    if event.type not in HANDLED_EVENTS:
+        return "ignored"
+    intent = event.data.object.to_dict()
+    payment = db.session.scalar(sa.select(Payment).filter_by(payment_intent_id=intent["id"]))
+    if payment is None:
+        return "unknown_payment"
+    if event.type == "payment_intent.payment_failed":
+        intent = {**intent, "status": PaymentStatus.FAILED.value}
+    return "processed" if apply_intent_state(payment, intent) else "unchanged"
