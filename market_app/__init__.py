@@ -49,14 +49,18 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.markets.routes import blp as markets_blp
     from market_app.orders.routes import blp as orders_blp
     from market_app.payments.routes import blp as payments_blp
+    from market_app.web.routes import web
 
     for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(web)
 
 
 def _register_cli(app: Flask) -> None:
     from market_app.accounts.cli import create_admin
     from market_app.demo import seed_demo_command
+    from market_app.orders.cli import expire_orders
+    from market_app.payments.cli import send_refunds
 
-    app.cli.add_command(create_admin)
-    app.cli.add_command(seed_demo_command)
+    for command in (create_admin, seed_demo_command, expire_orders, send_refunds):
+        app.cli.add_command(command)

@@ -8,10 +8,13 @@ from flask_smorest import Api
 
 from market_app.core.db import db
 from market_app.core.errors import http_exception_response
+from market_app.core.schemas import ErrorSchema
 
 
 class MarketApi(Api):
     """flask-smorest Api whose HTTP errors share the domain errors' body (always with a message)."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):
         return http_exception_response(error)

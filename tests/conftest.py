@@ -35,9 +35,13 @@ def _database_url() -> str:
 
 @pytest.fixture(scope="session")
 def app(localstripe_url):
-    app = create_app(TestConfig)
-    app.config.update(SQLALCHEMY_DATABASE_URI=_database_url(), STRIPE_API_KEY=TEST_API_KEY,
-                      STRIPE_API_BASE=localstripe_url)
+    class SessionConfig(TestConfig):
+        # Set before create_app: the engine is built from it at init time.
+        SQLALCHEMY_DATABASE_URI = _database_url()
+        STRIPE_API_KEY = TEST_API_KEY
+        STRIPE_API_BASE = localstripe_url
+
+    app = create_app(SessionConfig)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -45,6 +49,8 @@ def app(localstripe_url):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+    if SessionConfig.SQLALCHEMY_DATABASE_URI.startswith("sqlite:///"):
+        os.unlink(SessionConfig.SQLALCHEMY_DATABASE_URI.removeprefix("sqlite:///"))
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +135,18 @@ class Factory:
 @pytest.fixture
 def make(app) -> Factory:
     return Factory()
+
+
+@pytest.fixture
+def snapshot():
+    """Every row of the given models, read fresh from the database: proof that a refusal changed nothing."""
+
+    def snapshot(*models) -> dict:
+        db.session.expire_all()
+        return {m.__tablename__: db.session.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
+                for m in models}
+
+    return snapshot
 
 
 def post_event(client, app, event_type: str, intent: dict, event_id: str | None = None):

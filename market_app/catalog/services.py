@@ -1,6 +1,7 @@
 """Product rules: owner edits, soft delete, per-stall listing and market-wide ranked search."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
@@ -66,7 +67,8 @@ class RankedProducts:
 
     def __getitem__(self, page: slice) -> list[Product]:
         ids = self.ids[page]
-        by_id = {p.id: p for p in db.session.scalars(sa.select(Product).where(Product.id.in_(ids)))}
+        stmt = sa.select(Product).where(Product.id.in_(ids)).options(so.selectinload(Product.stall))
+        by_id = {p.id: p for p in db.session.scalars(stmt)}
         return [by_id[i] for i in ids]
 
 
@@ -97,7 +99,8 @@ def search_products(market: Market, q: str | None = None, category: str | None =
     if stall_id is not None:
         stmt = stmt.where(Product.stall_id == stall_id)
     if not q or not q.strip():
-        return stmt.order_by(Product.name, Product.id)
+        # Each product shows its stall's name: load the page's stalls in one query, not one per stall.
+        return stmt.options(so.selectinload(Product.stall)).order_by(Product.name, Product.id)
     tokens = q.split()
     # Any name that matches a token has that token's initials inside its own initials.
     narrowing = [sa.or_(Product.name_initials.contains(initials(t), autoescape=True),

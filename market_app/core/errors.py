@@ -86,7 +86,10 @@ def http_exception_response(error: HTTPException):
         message = "Internal server error."
     else:
         message = error.description or HTTPStatus(error.code).phrase
-    return jsonify(error_body(error.code, message, errors)), error.code, data.get("headers") or {}
+    # Keep the exception's own headers (Allow on 405, WWW-Authenticate on 401), not its HTML content type.
+    headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
+    return jsonify(error_body(error.code, message, errors)), error.code, headers
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Market, membership and stall models."""
 
 import enum
+import math
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ class StallStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
 
+
+KM_PER_DEGREE = 6371.0 * math.pi / 180
 
 STALL_CATEGORIES = (
     "produce", "fruit", "seafood", "meat", "side_dishes", "kimchi", "rice_cakes", "dry_goods",
@@ -53,6 +56,13 @@ class Market(TimestampMixin, db.Model):
     min_order_amount: so.Mapped[int] = so.mapped_column(default=0)
 
     stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
+    # Squared degrees from the point a list was asked from (markets_query); not a column.
+    nearness: so.Mapped[float | None] = so.query_expression()
+
+    @property
+    def distance_km(self) -> float | None:
+        """Equirectangular distance from the queried point, None unless the list was asked from a point."""
+        return None if self.nearness is None else round(math.sqrt(self.nearness) * KM_PER_DEGREE, 3)
 
 
 class Membership(TimestampMixin, db.Model):

@@ -48,7 +48,7 @@ class MarketSchema(BaseSchema):
     delivery_base_fee = won(load_default=3000)
     free_delivery_threshold = won(load_default=None, allow_none=True)
     min_order_amount = won(load_default=0)
-    distance_km = fields.Float(dump_only=True, metadata={"description": "Only when lat/lng were given"})
+    distance_km = fields.Float(dump_only=True, metadata={"description": "km from lat/lng; null unless they were given"})
 
     @validates("timezone")
     def _known_timezone(self, value: str, **_kwargs) -> None:

@@ -4,6 +4,7 @@ import math
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
@@ -44,7 +45,7 @@ def markets_query(q: str | None = None, region: str | None = None,
         # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
         squeeze = math.cos(math.radians(lat))
         nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
-        return stmt.order_by(nearness, Market.id)
+        return stmt.options(so.with_expression(Market.nearness, nearness)).order_by(nearness, Market.id)
     return stmt.order_by(Market.name, Market.id)
 
 

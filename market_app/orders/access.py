@@ -37,3 +37,10 @@ def require_stall_order_merchant(user: User, stall_order: StallOrder) -> StallOr
     if is_market_admin(user, stall_order.order.market_id):
         raise Forbidden("Only the stall's owner may do this.")
     raise NotFound("Stall order not found.")
+
+
+def require_stall_order_refunder(user: User, stall_order: StallOrder) -> StallOrder:
+    """Refunds: the stall's owner or the market's admins (the association settles disputes)."""
+    if stall_order.stall.owner_id == user.id or is_market_admin(user, stall_order.order.market_id):
+        return stall_order
+    raise NotFound("Stall order not found.")

@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from market_app.core.schemas import BaseSchema
+from market_app.core.schemas import BaseSchema, DateRangeSchema
 from market_app.orders.models import Fulfillment, OrderStatus, StallOrderStatus
 
 MAX_LINES = 50
@@ -128,15 +128,8 @@ class OrderQueryArgsSchema(BaseSchema):
     status = fields.Enum(OrderStatus, by_value=True)
 
 
-class MarketOrderQueryArgsSchema(OrderQueryArgsSchema):
+class MarketOrderQueryArgsSchema(OrderQueryArgsSchema, DateRangeSchema):
     stall_id = fields.Integer()
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day (market timezone)"})
-    to = fields.Date(metadata={"description": "Last local day, inclusive"})
-
-    @validates_schema
-    def _ordered_dates(self, data: dict, **_kwargs) -> None:
-        if "from_" in data and "to" in data and data["from_"] > data["to"]:
-            raise ValidationError("'to' is before 'from'.", "to")
 
 
 class StallOrderQueryArgsSchema(BaseSchema):

@@ -21,6 +21,7 @@ from market_app.orders.models import (
 from market_app.orders.status import refresh_status
 from market_app.payments import services as payments
 from market_app.payments.models import Payment, PaymentKind, PaymentStatus
+from market_app.payments.settlement import is_paid_out
 from market_app.payments.signals import payment_succeeded
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def _move(stall_order: StallOrder, to_status: StallOrderStatus, actor: User | No
     stall_order.events.append(StallOrderEvent(from_status=stall_order.status.value, to_status=to_status.value,
                                               actor_id=actor.id if actor else None, reason=reason))
     stall_order.status = to_status
+    if to_status in CLOSED_STALL_ORDER_STATUSES:
+        stall_order.reason = reason  # shown to the shopper next to the rejected or cancelled part
     if to_status in CLOSED_STALL_ORDER_STATUSES or to_status == S.HANDED_OVER:
         stall_order.closed_at = utcnow()
 
@@ -104,11 +107,13 @@ def cancel_order(order: Order, actor: User) -> Order:
     """The shopper cancels while no stall has started; a paid order is refunded in full."""
     if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
         raise InvalidTransition(f"The order is {order.status.value} and can no longer be cancelled.")
-    if any(s.status != S.PENDING for s in order.stall_orders):
+    if any(s.status not in (S.PENDING, *CLOSED_STALL_ORDER_STATUSES) for s in order.stall_orders):
         raise InvalidTransition("A stall has already accepted this order; ask the stall to cancel its part.")
     payment = payments.payment_for_order(order.id)
     if order.status == OrderStatus.PENDING_PAYMENT and payment is not None:
-        payments.cancel_intent_quietly(payment.payment_intent_id)
+        # Only once Stripe has cancelled it: an intent paid meanwhile must still reach _order_paid to be refunded.
+        if payments.cancel_intent_quietly(payment.payment_intent_id):
+            payment.status = PaymentStatus.CANCELED
     _close_order(order, OrderStatus.CANCELLED, actor, "cancelled by the shopper")
     if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
         _refund_everything(order, payment, "cancelled by the shopper", actor)
@@ -174,3 +179,14 @@ def _order_paid(payment: Payment, **_kwargs) -> None:
         log.info("Order %s paid; notified stalls %s", order.id, [s.stall_id for s in order.stall_orders])
     else:
         _refund_everything(order, payment, f"paid after the order was {order.status.value}", None)
+
+
+def refund_part(stall_order: StallOrder, amount: int, reason: str, actor: User):
+    """A merchant's or association's partial refund of one stall order (a missing item, a weight short)."""
+    if stall_order.order.paid_at is None:
+        raise InvalidTransition("The order has not been paid.")
+    if is_paid_out(stall_order.id):
+        raise InvalidTransition("This sale was already paid out to the stall; settle the difference offline.")
+    payment = payments.payment_for_order(stall_order.order_id)
+    return payments.request_refund(payment, amount, cap=stall_order.subtotal, stall_order_id=stall_order.id,
+                                   reason=reason, actor_id=actor.id)

@@ -2,7 +2,7 @@
 
 from marshmallow import fields, validate
 
-from market_app.core.schemas import BaseSchema, won
+from market_app.core.schemas import BaseSchema, DateRangeSchema, won
 
 
 class RefundSchema(BaseSchema):
@@ -39,3 +39,62 @@ class WebhookResultSchema(BaseSchema):
 class RefundCreateSchema(BaseSchema):
     amount = won(minimum=1, required=True)
     reason = fields.String(required=True, validate=validate.Length(1, 255))
+
+
+class QuickPayCreateSchema(BaseSchema):
+    amount = won(minimum=100, required=True, metadata={"description": "Won; Stripe needs at least 100 for KRW"})
+    memo = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class QuickPaySchema(BaseSchema):
+    id = fields.Integer()
+    token = fields.String()
+    stall_id = fields.Integer()
+    stall_name = fields.String()
+    amount = fields.Integer()
+    memo = fields.String(allow_none=True)
+    status = fields.String()
+    pay_url = fields.String(metadata={"description": "What the QR code encodes"})
+    qr_png = fields.String(metadata={"description": "data: URI of a PNG QR code of pay_url"})
+    client_secret = fields.String(metadata={"description": "For Stripe.js on the paying phone"})
+    payment_intent_id = fields.String()
+    paid_at = fields.DateTime(allow_none=True)
+
+
+class PeriodSchema(DateRangeSchema):
+    """A payout period: both days required."""
+
+    max_days = 93
+
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local day"})
+    to = fields.Date(required=True, metadata={"description": "Last local day, inclusive"})
+
+
+class PayoutLineSchema(BaseSchema):
+    stall_order_id = fields.Integer(allow_none=True)
+    quick_pay_id = fields.Integer(allow_none=True)
+    sold_at = fields.DateTime()
+    gross = fields.Integer()
+    refunds = fields.Integer()
+    commission = fields.Integer()
+    net = fields.Integer()
+
+
+class PayoutSchema(BaseSchema):
+    id = fields.Integer()
+    market_id = fields.Integer()
+    stall_id = fields.Integer()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    gross = fields.Integer()
+    refunds = fields.Integer()
+    commission = fields.Integer()
+    commission_bps = fields.Integer()
+    net = fields.Integer()
+    method = fields.String()
+    status = fields.String()
+    transfer_group = fields.String()
+    stripe_transfer_id = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(PayoutLineSchema))

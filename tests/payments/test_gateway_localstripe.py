@@ -25,16 +25,18 @@ def _key() -> str:
     return f"test-{uuid.uuid4()}"
 
 
-def _pay(client: stripe.StripeClient, amount: int, **kwargs: object) -> stripe.PaymentIntent:
+def _pay(
+    client: stripe.StripeClient, amount: int, capture_method: gateway.CaptureMethod = "automatic"
+) -> stripe.PaymentIntent:
     return gateway.create_payment_intent(
         client,
         amount=amount,
         currency="krw",
         metadata={"order_id": "ord-1"},
         idempotency_key=_key(),
+        capture_method=capture_method,
         payment_method="pm_card_visa",
         confirm=True,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -71,8 +73,9 @@ def test_declined_card_raises_payment_declined(stripe_client: stripe.StripeClien
 
 def test_three_d_secure_card_requires_action_then_cancels(stripe_client: stripe.StripeClient) -> None:
     # localstripe decides by card number, so the test card must become a PaymentMethod first (no pm_card_ alias).
-    card = {"number": THREE_D_SECURE_CARD, "exp_month": 12, "exp_year": 2030, "cvc": "123"}
-    method = stripe_client.v1.payment_methods.create({"type": "card", "card": card})  # type: ignore[typeddict-item]
+    method = stripe_client.v1.payment_methods.create(
+        {"type": "card", "card": {"number": THREE_D_SECURE_CARD, "exp_month": 12, "exp_year": 2030, "cvc": "123"}}
+    )
 
     intent = gateway.create_payment_intent(
         stripe_client,

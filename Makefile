@@ -1,0 +1,60 @@
+# The README's two commands: `make run` serves the app with demo data, `make test` runs every test.
+# Both create .venv and install the project into it the first time (again only when setup.cfg changes).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.ONESHELL:
+.DEFAULT_GOAL := run
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 5000
+LOCALSTRIPE_PORT ?= 8420
+export FLASK_APP := market_app
+
+.PHONY: run test lint bench install
+
+$(STAMP): setup.cfg pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then
+	  echo "Creating $(VENV) with $(PYTHON)"
+	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "python3 -m venv failed (Debian: apt-get install -y python3-venv)"; exit 1; }
+	fi
+	echo "Installing the project and its dependencies into $(VENV)..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	@echo "== database: $${DATABASE_URL:-instance/market.db (SQLite)}"
+	$(BIN)/flask db upgrade
+	echo "== demo data (only into a database without markets)"
+	$(BIN)/flask seed-demo --if-empty
+	if [ -z "$${STRIPE_API_KEY:-}" ]; then
+	  # No Stripe key: payments go to localstripe on loopback, state kept under instance/, events signed
+	  # with a local secret and sent to this app's webhook.
+	  export STRIPE_API_KEY=sk_test_local STRIPE_API_BASE="http://127.0.0.1:$(LOCALSTRIPE_PORT)"
+	  export STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local_development}"
+	  export STRIPE_PUBLISHABLE_KEY=pk_test_local STRIPE_JS_URL="$$STRIPE_API_BASE/js.stripe.com/v3/"
+	  echo "== localstripe on $$STRIPE_API_BASE (state: instance/localstripe.pickle)"
+	  $(BIN)/python -m market_app.payments.localstripe_server --port $(LOCALSTRIPE_PORT) \
+	    --state-file instance/localstripe.pickle --webhook-secret "$$STRIPE_WEBHOOK_SECRET" \
+	    --webhook-url "http://127.0.0.1:$(PORT)/api/v1/payments/stripe/webhook" > instance/localstripe.log 2>&1 &
+	  localstripe_pid=$$!
+	  trap 'kill $$localstripe_pid 2>/dev/null || true' EXIT
+	  $(BIN)/python -m market_app.payments.wait_for_port 127.0.0.1 $(LOCALSTRIPE_PORT) 20
+	fi
+	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs; Ctrl-C stops)"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+
+# `python -m pytest` puts the repository root on sys.path, so tests can import tests.conftest helpers.
+test: install
+	@$(BIN)/python -m pytest
+
+lint: install
+	@$(BIN)/ruff check market_app tests bench
+
+bench: install
+	@bench/run.sh

@@ -1,0 +1,166 @@
+"""Settlement and payouts: each sale's gross, refunds, commission and net, and the payout run that pays
+each stall once per sale (by Stripe Transfer where the stall has a connected account, else by bank
+transfer against a settlement statement)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import stripe
+
+from market_app.accounts.models import User
+from market_app.core.csvutil import to_csv
+from market_app.core.db import db
+from market_app.core.errors import Conflict
+from market_app.core.money import commission_on
+from market_app.core.timeutil import local_day_bounds
+from market_app.markets.models import Market, Stall
+from market_app.orders.models import StallOrder, StallOrderStatus
+from market_app.payments import gateway, services
+from market_app.payments.models import (
+    Payment,
+    Payout,
+    PayoutLine,
+    PayoutMethod,
+    PayoutStatus,
+    QuickPayRequest,
+    QuickPayStatus,
+    Refund,
+    RefundStatus,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sale:
+    stall_id: int
+    sold_at: datetime
+    gross: int
+    refunds: int
+    stall_order_id: int | None = None
+    quick_pay_id: int | None = None
+
+    def line(self, commission_bps: int) -> PayoutLine:
+        commission = commission_on(self.gross - self.refunds, commission_bps)
+        return PayoutLine(stall_order_id=self.stall_order_id, quick_pay_id=self.quick_pay_id, sold_at=self.sold_at,
+                          gross=self.gross, refunds=self.refunds, commission=commission,
+                          net=self.gross - self.refunds - commission)
+
+
+def _refunds_by_stall_order(ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Refund.stall_order_id, sa.func.sum(Refund.amount))
+        .where(Refund.stall_order_id.in_(ids), Refund.status != RefundStatus.FAILED)
+        .group_by(Refund.stall_order_id)
+    ).all()
+    return {stall_order_id: int(total) for stall_order_id, total in rows}
+
+
+def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale]:
+    """Sales completed in [start, end) that no payout holds yet: handed-over stall orders and paid quick pays."""
+    settled_orders = sa.select(PayoutLine.stall_order_id).where(PayoutLine.stall_order_id.is_not(None))
+    stall_orders = db.session.scalars(
+        sa.select(StallOrder).join(Stall)
+        .where(Stall.market_id == market.id, StallOrder.status == StallOrderStatus.HANDED_OVER,
+               StallOrder.closed_at >= start, StallOrder.closed_at < end, StallOrder.id.not_in(settled_orders))
+        .order_by(StallOrder.id)
+    ).all()
+    refunds = _refunds_by_stall_order([s.id for s in stall_orders])
+    sales = [Sale(s.stall_id, s.closed_at, s.subtotal, refunds.get(s.id, 0), stall_order_id=s.id)
+             for s in stall_orders]
+    settled_quick = sa.select(PayoutLine.quick_pay_id).where(PayoutLine.quick_pay_id.is_not(None))
+    quick_pays = db.session.execute(
+        sa.select(QuickPayRequest, Payment).join(Payment, Payment.id == QuickPayRequest.payment_id)
+        .join(Stall, Stall.id == QuickPayRequest.stall_id)
+        .where(Stall.market_id == market.id, QuickPayRequest.status == QuickPayStatus.PAID,
+               QuickPayRequest.paid_at >= start, QuickPayRequest.paid_at < end,
+               QuickPayRequest.id.not_in(settled_quick))
+        .order_by(QuickPayRequest.id)
+    ).all()
+    sales += [Sale(q.stall_id, q.paid_at, q.amount, payment.refunded_amount, quick_pay_id=q.id)
+              for q, payment in quick_pays]
+    return sales
+
+
+def run_payouts(market: Market, first_day: date, last_day: date, actor: User) -> list[Payout]:
+    """Create one payout per stall for its unsettled sales of the period (local days). The unique keys on
+    payout lines refuse a second payout of the same sale, also when two runs race."""
+    start, end = local_day_bounds(first_day, last_day, market.timezone)
+    by_stall: dict[int, list[Sale]] = {}
+    for sale in unsettled_sales(market, start, end):
+        by_stall.setdefault(sale.stall_id, []).append(sale)
+    stalls = {s.id: s for s in db.session.scalars(sa.select(Stall).where(Stall.id.in_(by_stall)))}
+    payouts = []
+    for stall_id, sales in sorted(by_stall.items()):
+        lines = [sale.line(market.commission_bps) for sale in sales]
+        stall = stalls[stall_id]
+        payout = Payout(
+            market_id=market.id, stall_id=stall_id, period_start=first_day, period_end=last_day,
+            gross=sum(x.gross for x in lines), refunds=sum(x.refunds for x in lines),
+            commission=sum(x.commission for x in lines), net=sum(x.net for x in lines),
+            commission_bps=market.commission_bps, lines=lines, created_by_id=actor.id,
+            method=PayoutMethod.STRIPE_TRANSFER if stall.stripe_account_id else PayoutMethod.BANK_TRANSFER,
+            transfer_group=f"market-{market.id}-{first_day.isoformat()}-{last_day.isoformat()}",
+        )
+        db.session.add(payout)
+        payouts.append(payout)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise Conflict("These sales were just paid out by another run.") from error
+    return payouts
+
+
+def send_transfers(payouts: list[Payout]) -> None:
+    """After the payouts are committed: pay connected accounts through Stripe, one idempotent Transfer each."""
+    for payout in payouts:
+        if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID or payout.net <= 0:
+            continue
+        stall = db.session.get(Stall, payout.stall_id)
+        try:
+            transfer = gateway.create_transfer(
+                services.stripe_client(), amount=payout.net, currency=services.CURRENCY,
+                destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
+                idempotency_key=f"payout-{payout.id}",
+            )
+        except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
+            log.warning("Transfer for payout %s failed: %s", payout.id, error)
+            payout.status, payout.last_error = PayoutStatus.FAILED, str(error)[:255]
+        else:
+            payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer.id, None
+        db.session.commit()
+
+
+def is_paid_out(stall_order_id: int) -> bool:
+    return db.session.scalar(sa.select(PayoutLine.id).filter_by(stall_order_id=stall_order_id)) is not None
+
+
+STATEMENT_COLUMNS = ("payout_id", "stall_id", "stall_name", "period_start", "period_end", "method", "status",
+                     "sale", "sold_at", "gross", "refunds", "commission", "net")
+
+
+def statement_csv(payouts: list[Payout]) -> str:
+    """Settlement statement: one row per sale, then a total row per payout, for bank transfers and records."""
+    names = dict(db.session.execute(sa.select(Stall.id, Stall.name)
+                                    .where(Stall.id.in_({p.stall_id for p in payouts}))).all())
+    rows = []
+    for payout in payouts:
+        head = [payout.id, payout.stall_id, names.get(payout.stall_id, ""), payout.period_start, payout.period_end,
+                payout.method.value, payout.status.value]
+        for line in payout.lines:
+            sale = f"stall_order:{line.stall_order_id}" if line.stall_order_id else f"quick_pay:{line.quick_pay_id}"
+            rows.append(head + [sale, line.sold_at.isoformat(), line.gross, line.refunds, line.commission, line.net])
+        rows.append(head + ["TOTAL", "", payout.gross, payout.refunds, payout.commission, payout.net])
+    return to_csv(STATEMENT_COLUMNS, rows)
+
+
+def payouts_query(market: Market, first_day: date | None = None, last_day: date | None = None) -> sa.Select:
+    stmt = sa.select(Payout).where(Payout.market_id == market.id)
+    if first_day:
+        stmt = stmt.where(Payout.period_end >= first_day)
+    if last_day:
+        stmt = stmt.where(Payout.period_start <= last_day)
+    return stmt.order_by(Payout.id.desc())

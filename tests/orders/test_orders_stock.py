@@ -1,0 +1,84 @@
+"""Stock reservation: exact decrements, untracked stock left alone, and never an oversold last unit,
+also when many shoppers order the last units at the same moment."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from market_app.extensions import db
+from market_app.orders.models import Order, OrderItem, StallOrder
+from market_app.payments.models import Payment
+from tests.conftest import order_body, place_order
+from tests.orders.conftest import assert_error, stock_of
+
+
+def test_reservation_takes_exactly_the_ordered_units_from_tracked_stock(world, order):
+    cabbage, mackerel = world.stands[0].product, world.stands[1].product
+
+    order([(cabbage, 3), (mackerel, 1)])
+    order([(cabbage, 2)])
+
+    assert (stock_of(cabbage), stock_of(mackerel)) == (5, 9)
+
+
+def test_untracked_stock_stays_untracked(make, world, order):
+    tofu = make.product(world.stands[0].stall, name="두부", price=1500, stock=None)
+
+    placed = order([(tofu, 40)])
+
+    assert placed["total"] == 60000
+    assert stock_of(tofu) is None
+    item = db.session.scalar(sa.select(OrderItem).filter_by(product_id=tofu.id))
+    assert item.reserved_quantity == 0
+
+
+def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, world, ledger):
+    pears = make.product(world.stands[0].stall, name="배", price=4000, stock=3)
+    late = make.user("늦은 손님")
+
+    first = place_order(client, world.headers, order_body(world.market, [(pears, 3)]))
+    before = ledger()
+    second = place_order(client, make.headers(late), order_body(world.market, [(pears, 1)]))
+
+    assert first.status_code == 201
+    assert "quantity" in assert_error(second, 409)["json"]["items"]["0"]
+    assert "Sold out" in second.json["message"]
+    assert stock_of(pears) == 0
+    assert ledger() == before
+
+
+def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
+    """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
+    if db.engine.url.database in (None, "", ":memory:"):
+        # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
+        pytest.fail(f"needs a database file or server, not {db.engine.url}: the app must be created with its "
+                    "SQLALCHEMY_DATABASE_URI (setting it after create_app leaves the engine in memory)")
+    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
+    shoppers = [make.headers(make.user(f"손님{i}")) for i in range(12)]
+    body = order_body(world.market, [(pears, 1)])
+    start = threading.Barrier(len(shoppers))
+    results: list = []
+
+    def shop(headers: dict) -> None:
+        with app.app_context():
+            client = app.test_client()
+            start.wait()
+            resp = client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": "last-pears"})
+            results.append((resp.status_code, resp.json))
+            db.session.remove()
+
+    threads = [threading.Thread(target=shop, args=(headers,)) for headers in shoppers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 5 + [409] * 7, results
+    for status, body in results:
+        if status == 409:
+            assert body["code"] == 409 and body["message"] and "items" in body["errors"]["json"], body
+    assert stock_of(pears) == 0
+    assert make.count(Order) == 5 and make.count(StallOrder) == 5 and make.count(Payment) == 5
+    assert db.session.scalar(sa.select(sa.func.sum(OrderItem.quantity))) == 5

@@ -1,0 +1,60 @@
+"""Test cards at localstripe, end to end through the app: paid, declined then paid, and 3-D Secure pending."""
+
+from tests.conftest import post_event
+from tests.payments.conftest import API, confirm_at_stripe
+
+THREE_D_SECURE_CARD = "4000002500003155"
+
+
+def _read(client, shop, order: dict) -> tuple[dict, dict]:
+    """The order and its payment as the shopper sees them now."""
+    order_now = client.get(f"{API}/orders/{order['id']}", headers=shop.headers)
+    payment_now = client.get(f"{API}/orders/{order['id']}/payment", headers=shop.headers)
+    assert order_now.status_code == payment_now.status_code == 200
+    return order_now.json, payment_now.json
+
+
+def test_visa_card_pays_the_whole_order(client, shop, checkout, pay):
+    order = checkout([(shop.stands[0].product, 2), (shop.stands[1].product, 1)])
+
+    intent = pay(order, "pm_card_visa")
+
+    assert intent.status == "succeeded" and intent.amount == order["total"] == 11000
+    order_now, payment = _read(client, shop, order)
+    assert order_now["status"] == "paid" and order_now["paid_at"] is not None
+    assert (payment["status"], payment["amount"], payment["currency"]) == ("succeeded", 11000, "krw")
+    assert payment["refunded_amount"] == 0 and payment["last_error"] is None
+
+
+def test_declined_card_leaves_order_unpaid_and_the_shopper_can_pay_again(client, shop, checkout, pay):
+    order = checkout([(shop.stands[0].product, 1)])
+
+    pay(order, "pm_card_chargeCustomerFail")
+
+    order_now, payment = _read(client, shop, order)
+    assert order_now["status"] == "pending_payment" and order_now["paid_at"] is None
+    assert payment["status"] == "failed" and "declined" in payment["last_error"]
+    stall = shop.stands[0]
+    assert client.get(f"{API}/stalls/{stall.stall.id}/orders", headers=stall.headers).json == []
+
+    pay(order, "pm_card_visa")
+
+    order_now, payment = _read(client, shop, order)
+    assert order_now["status"] == "paid"
+    assert payment["status"] == "succeeded" and payment["amount"] == 3000
+
+
+def test_three_d_secure_card_requires_action_and_order_stays_unpaid(client, app, shop, checkout, stripe_client):
+    order = checkout([(shop.stands[0].product, 1)])
+    card = stripe_client.v1.payment_methods.create(
+        {"type": "card", "card": {"number": THREE_D_SECURE_CARD, "exp_month": 12, "exp_year": 2030, "cvc": "123"}})
+
+    intent = confirm_at_stripe(stripe_client, order["payment"]["payment_intent_id"], card.id)
+
+    assert intent["status"] == "requires_action"
+    # Stripe tells about it too; the payment follows, the order still waits for the money.
+    resp = post_event(client, app, "payment_intent.requires_action", intent)
+    assert resp.json["result"] == "processed"
+    order_now, payment = _read(client, shop, order)
+    assert order_now["status"] == "pending_payment" and order_now["paid_at"] is None
+    assert payment["status"] == "requires_action"
