@@ -1,6 +1,8 @@
 """Money rules defined once. All amounts are integer won (KRW has no minor unit)."""
 
 BASIS_POINTS = 10_000
+# The smallest amount Stripe charges in KRW (local Korean wallets need at least this); less cannot be paid by card.
+MIN_PAYMENT_WON = 100
 
 
 def commission_on(amount: int, commission_bps: int) -> int:

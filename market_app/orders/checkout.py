@@ -14,6 +14,7 @@ from market_app.accounts.models import User
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
+from market_app.core.money import MIN_PAYMENT_WON
 from market_app.markets.models import Market, StallStatus
 from market_app.orders import stock
 from market_app.orders.models import Fulfillment, Order, OrderItem, StallOrder, StallOrderEvent, StallOrderStatus
@@ -98,6 +99,9 @@ def prepare(data: dict) -> Checkout:
              for i, item in enumerate(items)]
     checkout = Checkout(market, price_lines(lines, utcnow()), data["fulfillment"], data.get("delivery"),
                         data.get("note"))
+    if checkout.total < MIN_PAYMENT_WON:
+        # Stripe refuses smaller charges (a 0-won basket cannot even be asked for): refuse before opening a payment.
+        raise InvalidInput("items", f"An order must come to at least {MIN_PAYMENT_WON} won.")
     if checkout.fulfillment == Fulfillment.DELIVERY:
         if not market.delivery_enabled:
             raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")

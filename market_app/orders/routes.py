@@ -82,14 +82,16 @@ class Orders(MethodView):
         replay = checkout.find_replay(user, key, body_hash)
         if replay is not None:
             return replay, 200
-        if data.pop("use_cart"):
+        use_cart = data.pop("use_cart")
+        if use_cart:
             data["items"] = _cart_lines(user, data["market_id"])
         basket = checkout.prepare(data)
         reference, intent = checkout.open_payment(user, basket)
         try:
             order = checkout.place(user, basket, reference=reference, intent=intent, idempotency_key=key,
                                    body_hash=body_hash)
-            cart.clear(user, basket.market)
+            if use_cart:  # an order of listed items ("buy now") keeps the saved cart
+                cart.clear(user, basket.market)
             db.session.commit()
         except IntegrityError:
             # The same key raced in from a second request: answer with the order that won.
@@ -124,8 +126,9 @@ class OrderById(MethodView):
         """Read an order (the shopper's own, or any order of a market for its admins)"""
         user = signed_in_user()
         order = access.require_order_viewer(user, services.get_order(order_id))
-        if services.expire_if_overdue(order):
-            db.session.commit()
+        # Commit either way: an overdue order is expired, or found paid at Stripe (the event is late) and kept.
+        services.expire_if_overdue(order)
+        db.session.commit()
         return jsonify((order_schema if order.user_id == user.id else admin_order_schema).dump(order))
 
 

@@ -89,6 +89,7 @@ def _refund_closed_part(order: Order, stall_order: StallOrder, actor: User | Non
 
 
 def _refund_rest(payment: Payment, cap: int, stall_order_id: int | None, reason: str, actor: User | None) -> None:
+    payments.lock_for_refund(payment)  # what is left is read after any concurrent refund has committed
     rest = cap - payments.refunded_for(payment, stall_order_id)
     if rest > 0:
         payments.request_refund(payment, rest, cap=cap, stall_order_id=stall_order_id, reason=reason,

@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from market_app.core.money import MIN_PAYMENT_WON
 from market_app.core.schemas import BaseSchema, DateRangeSchema, won
 
 
@@ -42,7 +43,8 @@ class RefundCreateSchema(BaseSchema):
 
 
 class QuickPayCreateSchema(BaseSchema):
-    amount = won(minimum=100, required=True, metadata={"description": "Won; Stripe needs at least 100 for KRW"})
+    amount = won(minimum=MIN_PAYMENT_WON, required=True,
+                 metadata={"description": f"Won; Stripe needs at least {MIN_PAYMENT_WON} for KRW"})
     memo = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 

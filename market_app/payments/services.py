@@ -85,12 +85,22 @@ def refunded_for(payment: Payment, stall_order_id: int | None) -> int:
                if r.stall_order_id == stall_order_id and r.status != RefundStatus.FAILED)
 
 
+def lock_for_refund(payment: Payment) -> None:
+    """Make refunds of one payment wait for each other until commit, then read what the others refunded.
+    A write on the payment's row takes its row lock on PostgreSQL and the write lock on SQLite; without it two
+    concurrent refunds both saw the same amount left and together refunded more than was paid."""
+    db.session.execute(sa.update(Payment).where(Payment.id == payment.id).values(updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.expire(payment, ["refunds"])
+
+
 def request_refund(payment: Payment, amount: int, *, cap: int, stall_order_id: int | None, reason: str,
                    actor_id: int | None) -> Refund:
     """Record a refund of part of a payment. cap is what was paid for that part (a stall order's subtotal,
     the delivery fee); neither the part nor the payment can ever be refunded beyond what was paid."""
     if payment.status != PaymentStatus.SUCCEEDED:
         raise Conflict("Nothing to refund: the payment has not succeeded.")
+    lock_for_refund(payment)
     left_for_part = cap - refunded_for(payment, stall_order_id)
     left_overall = payment.amount - payment.refunded_amount
     if amount <= 0 or amount > min(left_for_part, left_overall):
@@ -117,7 +127,9 @@ def send_refund(refund: Refund) -> Refund:
     try:
         result = gateway.create_refund(
             stripe_client(), payment_intent_id=refund.payment.payment_intent_id, amount=refund.amount,
-            idempotency_key=f"refund-{refund.id}", metadata={"refund_id": str(refund.id)},
+            # The intent id keeps keys unique across databases that reuse refund ids (Stripe keeps keys 24 h).
+            idempotency_key=f"refund-{refund.payment.payment_intent_id}-{refund.id}",
+            metadata={"refund_id": str(refund.id)},
         )
     except gateway.PaymentProviderUnavailable as error:
         refund.last_error = str(error)[:255]

@@ -117,14 +117,18 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User) ->
 def send_transfers(payouts: list[Payout]) -> None:
     """After the payouts are committed: pay connected accounts through Stripe, one idempotent Transfer each."""
     for payout in payouts:
-        if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID or payout.net <= 0:
+        if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID:
+            continue
+        if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
+            payout.status = PayoutStatus.PAID
+            db.session.commit()
             continue
         stall = db.session.get(Stall, payout.stall_id)
         try:
             transfer = gateway.create_transfer(
                 services.stripe_client(), amount=payout.net, currency=services.CURRENCY,
                 destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
-                idempotency_key=f"payout-{payout.id}",
+                idempotency_key=f"payout-{payout.transfer_group}-{payout.id}",
             )
         except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
             log.warning("Transfer for payout %s failed: %s", payout.id, error)

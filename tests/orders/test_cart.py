@@ -164,3 +164,13 @@ def test_cart_needs_a_signed_in_shopper(client, make, world):
 
 def test_cart_of_an_unknown_market_is_404(client, world):
     assert_error(client.get(f"{API}/markets/999999/cart", headers=world.headers), 404)
+
+
+def test_ordering_items_directly_leaves_the_saved_cart_alone(client, world, order):
+    veg, fish = world.stands
+    put_cart(client, world, [(veg.product, 2), (fish.product, 1)])
+
+    order([(fish.product, 1)])
+
+    assert [(i["name"], i["quantity"]) for i in client.get(cart_url(world), headers=world.headers).json["items"]] == [
+        ("배추", 2), ("고등어", 1)]

@@ -43,8 +43,8 @@ def test_order_response_carries_its_stripe_payment_for_the_total(client, world, 
     assert {"id", "status", "amount", "currency", "client_secret", "payment_intent_id"} <= payment.keys()
     assert (payment["amount"], payment["currency"], payment["status"]) == (11000, "krw", "requires_payment_method")
     assert payment["amount"] == order["total"] == 11000
-    assert payment["payment_intent_id"].startswith("pi_") and payment["client_secret"].startswith(
-        payment["payment_intent_id"])
+    assert payment["payment_intent_id"].startswith("pi_")
+    assert payment["client_secret"].startswith(payment["payment_intent_id"] + "_secret_")
     intent = stripe_client.v1.payment_intents.retrieve(payment["payment_intent_id"])
     assert (intent.amount, intent.currency, intent.status) == (11000, "krw", "requires_payment_method")
 

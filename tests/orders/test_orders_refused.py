@@ -112,7 +112,10 @@ def test_same_product_listed_twice_is_refused(client, world, ledger):
     ({"fulfillment": "drone"}, "fulfillment"),
     ({"market_id": "1"}, "market_id"),
     ({"note": "x" * 501}, "note"),
-], ids=["unknown-field", "empty-items", "bad-fulfillment", "market-id-as-string", "long-note"])
+    ({"items": [{"product_id": i, "quantity": 1} for i in range(1, 52)]}, "items"),
+    ({"items": None}, "items"),
+], ids=["unknown-field", "empty-items", "bad-fulfillment", "market-id-as-string", "long-note", "51-lines",
+        "null-items"])
 def test_malformed_order_body_is_refused_naming_the_field(client, world, ledger, change, field):
     before = ledger()
     body = order_body(world.market, [(world.stands[0].product, 1)]) | change
@@ -201,7 +204,7 @@ def test_anonymous_order_is_401(client, world, ledger):
 def test_stock_gone_after_the_payment_was_opened_is_409_and_cancels_that_payment_intent(
         client, world, ledger, stripe_client, monkeypatch):
     product = world.stands[0].product
-    opened = []
+    original_open, opened = checkout.open_payment, []
 
     def open_payment(user, basket):
         reference, intent = original_open(user, basket)
@@ -210,7 +213,6 @@ def test_stock_gone_after_the_payment_was_opened_is_409_and_cancels_that_payment
         db.session.execute(sa.update(Product).where(Product.id == product.id).values(stock=0))
         return reference, intent
 
-    original_open = checkout.open_payment
     monkeypatch.setattr(checkout, "open_payment", open_payment)
     before = ledger()
 

@@ -15,6 +15,9 @@ def test_shopper_lists_only_their_own_orders_newest_first(client, make, world, o
     assert resp.status_code == 200
     assert [o["id"] for o in resp.json] == [second["id"], first["id"]]
     assert all(o["user_id"] == world.shopper.id for o in resp.json)
+    client.post(f"{API}/orders/{first['id']}/cancel", headers=world.headers)
+    cancelled = client.get(f"{API}/orders", query_string={"status": "cancelled"}, headers=world.headers).json
+    assert [o["id"] for o in cancelled] == [first["id"]]
 
 
 def test_another_shoppers_order_is_not_found_to_read_pay_or_cancel(client, make, world, order, ledger):

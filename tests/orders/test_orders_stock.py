@@ -48,31 +48,38 @@ def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, 
     assert ledger() == before
 
 
-def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
-    """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
+def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
+    """POST each (headers, body) to /orders from its own thread, app context and test client, all at once."""
     if db.engine.url.database in (None, "", ":memory:"):
         # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
-        pytest.fail(f"needs a database file or server, not {db.engine.url}: the app must be created with its "
-                    "SQLALCHEMY_DATABASE_URI (setting it after create_app leaves the engine in memory)")
-    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
-    shoppers = [make.headers(make.user(f"손님{i}")) for i in range(12)]
-    body = order_body(world.market, [(pears, 1)])
-    start = threading.Barrier(len(shoppers))
+        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
+    start = threading.Barrier(len(requests))
     results: list = []
 
-    def shop(headers: dict) -> None:
+    def shop(headers: dict, body: dict) -> None:
         with app.app_context():
             client = app.test_client()
             start.wait()
-            resp = client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": "last-pears"})
+            resp = client.post("/api/v1/orders", json=body, headers=headers)
             results.append((resp.status_code, resp.json))
             db.session.remove()
 
-    threads = [threading.Thread(target=shop, args=(headers,)) for headers in shoppers]
+    threads = [threading.Thread(target=shop, args=request) for request in requests]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert len(results) == len(requests), results
+    return results
+
+
+def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
+    """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
+    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
+    shoppers = [make.headers(make.user(f"손님{i}")) | {"Idempotency-Key": "last-pears"} for i in range(12)]
+    body = order_body(world.market, [(pears, 1)])
+
+    results = post_at_once(app, [(headers, body) for headers in shoppers])
 
     statuses = sorted(status for status, _ in results)
     assert statuses == [201] * 5 + [409] * 7, results
@@ -82,3 +89,16 @@ def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
     assert stock_of(pears) == 0
     assert make.count(Order) == 5 and make.count(StallOrder) == 5 and make.count(Payment) == 5
     assert db.session.scalar(sa.select(sa.func.sum(OrderItem.quantity))) == 5
+
+
+def test_a_double_submitted_order_is_placed_once(app, make, world):
+    """One shopper's app sends the same order six times at once with one key: one order, stock taken once."""
+    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
+    body = order_body(world.market, [(pears, 2)])
+
+    results = post_at_once(app, [(world.headers | {"Idempotency-Key": "tap-tap-tap"}, body)] * 6)
+
+    assert sorted(status for status, _ in results) == [200] * 5 + [201], results
+    assert len({body["id"] for _, body in results}) == 1
+    assert stock_of(pears) == 3
+    assert make.count(Order) == 1 and make.count(Payment) == 1

@@ -58,6 +58,9 @@ def test_stall_order_history_shows_every_move_with_its_actor_and_reason(client, 
                      ("pending", "accepted", fish.owner.id, None),
                      ("accepted", "rejected", fish.owner.id, "고등어가 상했어요")]
     assert listed["items"][0]["name"] == "고등어" and listed["paid_at"]
+    by_status = client.get(f"{API}/stalls/{fish.stall.id}/orders", query_string={"status": "accepted"},
+                           headers=fish.headers)
+    assert by_status.json == []
 
 
 @pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "x" * 256}, {"reason": "품절", "refund": 1}],

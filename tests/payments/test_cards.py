@@ -1,7 +1,9 @@
 """Test cards at localstripe, end to end through the app: paid, declined then paid, and 3-D Secure pending."""
 
-from tests.conftest import post_event
-from tests.payments.conftest import API, confirm_at_stripe
+import pytest
+
+from tests.conftest import order_body, place_order, post_event
+from tests.payments.conftest import API, assert_error, confirm_at_stripe
 
 THREE_D_SECURE_CARD = "4000002500003155"
 
@@ -58,3 +60,23 @@ def test_three_d_secure_card_requires_action_and_order_stays_unpaid(client, app,
     order_now, payment = _read(client, shop, order)
     assert order_now["status"] == "pending_payment" and order_now["paid_at"] is None
     assert payment["status"] == "requires_action"
+
+
+@pytest.mark.parametrize("price", [0, 50, 99])
+def test_order_too_small_to_charge_is_refused_before_stripe(client, make, shop, open_stand, ledger, price):
+    cheap = open_stand(shop.market, "덤 (맛보기)", price)
+    before = ledger()
+
+    resp = place_order(client, shop.headers, order_body(shop.market, [(cheap.product, 1)]))
+
+    assert_error(resp, 422, "items")
+    assert "100" in resp.json["errors"]["json"]["items"][0]
+    assert ledger() == before
+
+
+def test_order_of_exactly_the_minimum_charge_is_placed(client, shop, open_stand):
+    cheap = open_stand(shop.market, "덤 (맛보기)", 50)
+
+    resp = place_order(client, shop.headers, order_body(shop.market, [(cheap.product, 2)]))
+
+    assert resp.status_code == 201 and resp.json["payment"]["amount"] == 100

@@ -1,13 +1,19 @@
 """Refunds: a rejected part goes back exactly, partial refunds stay within what was paid for the part and for
 the payment, only the stall's owner and the association may refund, and a whole cancel returns every won."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import requests
 
 from market_app.core.errors import InvalidInput
 from market_app.extensions import db
 from market_app.payments import services
 from market_app.payments.models import Payment
 from tests.payments.conftest import API, assert_error, charge_at_stripe, hand_over, part_of, payout_period
+
+CONCURRENT = 4
 
 
 def _payment(client, shop, order: dict) -> dict:
@@ -188,3 +194,51 @@ def test_last_stall_rejecting_also_returns_the_delivery_fee(client, shop, paid_o
     assert payment["refunded_amount"] == order["total"] == 14000
     assert charge_at_stripe(stripe_client, payment["payment_intent_id"]).amount_refunded == 14000
     assert client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json["status"] == "cancelled"
+
+
+def test_concurrent_refunds_never_exceed_the_stall_order(client, shop, paid_order, live_server, stripe_client):
+    order = paid_order()
+    cabbage = part_of(order, shop.stands[0])
+    url = f"{live_server}{API}/stall-orders/{cabbage['id']}/refund"
+    start = threading.Barrier(CONCURRENT)
+
+    def refund(_n: int) -> int:
+        with requests.Session() as http:
+            http.trust_env = False
+            start.wait()
+            return http.post(url, json={"amount": 4000, "reason": "동시 환불"}, headers=shop.stands[0].headers,
+                             timeout=30).status_code
+
+    with ThreadPoolExecutor(CONCURRENT) as pool:
+        statuses = sorted(pool.map(refund, range(CONCURRENT)))
+
+    assert statuses == [201] + [422] * (CONCURRENT - 1)
+    payment = _payment(client, shop, order)
+    assert [r["amount"] for r in payment["refunds"]] == [4000]
+    assert charge_at_stripe(stripe_client, payment["payment_intent_id"]).amount_refunded == 4000
+
+
+def test_rejecting_after_a_partial_refund_returns_only_the_rest(client, shop, paid_order, stripe_client):
+    order = paid_order()
+    cabbage = part_of(order, shop.stands[0])
+    assert _refund(client, shop.stands[0].headers, cabbage["id"], 1500).status_code == 201
+
+    resp = client.post(f"{API}/stall-orders/{cabbage['id']}/reject", json={"reason": "나머지도 상함"},
+                       headers=shop.stands[0].headers)
+
+    assert resp.status_code == 200
+    payment = _payment(client, shop, order)
+    assert [(r["stall_order_id"], r["amount"]) for r in payment["refunds"]] == [(cabbage["id"], 1500),
+                                                                              (cabbage["id"], 4500)]
+    assert charge_at_stripe(stripe_client, payment["payment_intent_id"]).amount_refunded == 6000
+
+
+def test_admin_reads_the_payment_without_its_client_secret(client, shop, paid_order):
+    order = paid_order()
+
+    as_admin = client.get(f"{API}/orders/{order['id']}/payment", headers=shop.admin_headers)
+
+    assert as_admin.status_code == 200 and as_admin.json["status"] == "succeeded"
+    assert "client_secret" not in as_admin.json
+    assert _payment(client, shop, order)["client_secret"].startswith(order["payment"]["payment_intent_id"])
+    assert_error(client.get(f"{API}/orders/{order['id']}/payment", headers=shop.stands[0].headers), 404)

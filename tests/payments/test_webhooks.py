@@ -2,16 +2,22 @@
 One test lets a real localstripe call the app over HTTP."""
 
 import json
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 import requests
 import stripe
 
+from market_app.core.db import utcnow
+from market_app.extensions import db
+from market_app.orders.models import Order
 from market_app.payments.models import WebhookEvent
 from tests.conftest import order_body, post_event
-from tests.localstripe_plugin import register_webhook
+from tests.localstripe_plugin import register_webhook, sign_event
 from tests.payments.conftest import API, assert_error, confirm_at_stripe
 
 WEBHOOK = f"{API}/payments/stripe/webhook"
@@ -63,16 +69,15 @@ def _sign_1000_seconds_ago(payload: bytes, secret: str) -> str:
     return stripe.WebhookSignature.generate_signature_header(payload.decode(), secret, timestamp=stale)
 
 
-def _sign_then_tamper(payload: bytes, secret: str) -> str:
-    header = stripe.WebhookSignature.generate_signature_header(payload.decode(), secret)
-    return header[:-4] + ("0000" if not header.endswith("0000") else "1111")
+def _sign_another_body(payload: bytes, secret: str) -> str:
+    return sign_event(payload.replace(b'"succeeded"', b'"processing"'), secret)
 
 
 @pytest.mark.parametrize("signature", [
     pytest.param(None, id="no-header"),
     pytest.param(_sign_with_other_secret, id="other-secret"),
     pytest.param(_sign_1000_seconds_ago, id="stale-timestamp"),
-    pytest.param(_sign_then_tamper, id="tampered-signature"),
+    pytest.param(_sign_another_body, id="body-changed-after-signing"),
 ])
 def test_badly_signed_event_is_refused_and_changes_nothing(client, app, make, shop, checkout, stripe_client,
                                                            signature):
@@ -91,8 +96,7 @@ def test_badly_signed_event_is_refused_and_changes_nothing(client, app, make, sh
     assert make.count(WebhookEvent) == 0
     # The very same event, signed properly, is processed: only the signature was wrong.
     good = client.post(WEBHOOK, data=payload, headers={"Content-Type": "application/json",
-                                                       "Stripe-Signature": stripe.WebhookSignature.
-                                                       generate_signature_header(payload.decode(), secret)})
+                                                       "Stripe-Signature": sign_event(payload, secret)})
     assert good.json["result"] == "processed"
 
 
@@ -187,3 +191,43 @@ def test_localstripe_calls_the_running_app_and_the_order_becomes_paid(
         seen = http.get(f"{live_server}{API}/orders/{order['id']}", headers=shop.headers, timeout=10).json()
     assert seen["status"] == "paid", seen
     assert seen["payment"]["status"] == "succeeded" and seen["payment"]["amount"] == 8000
+
+
+def test_order_paid_at_stripe_but_overdue_before_the_event_is_kept_as_paid(client, shop, checkout, stripe_client):
+    stand = shop.stands[0]
+    order = checkout([(stand.product, 1)])
+    confirm_at_stripe(stripe_client, order["payment"]["payment_intent_id"], "pm_card_visa")
+    db.session.get(Order, order["id"]).expires_at = utcnow() - timedelta(minutes=1)  # the event is late
+    db.session.commit()
+
+    seen = client.get(f"{API}/orders/{order['id']}", headers=shop.headers)
+
+    assert seen.json["status"] == "paid" and seen.json["payment"]["status"] == "succeeded"
+    db.session.rollback()  # what the end of a real request does with anything left uncommitted
+    assert _stall_sees(client, stand) == [order["stall_orders"][0]["id"]]
+    assert _statuses(client, shop, order) == ("paid", "succeeded")
+
+
+def test_same_event_delivered_twice_at_once_is_processed_once(app, client, make, shop, checkout, stripe_client,
+                                                              live_server):
+    order = checkout([(shop.stands[0].product, 1)])
+    intent = confirm_at_stripe(stripe_client, order["payment"]["payment_intent_id"], "pm_card_visa")
+    payload = _event("payment_intent.succeeded", intent)
+    headers = {"Content-Type": "application/json",
+               "Stripe-Signature": sign_event(payload, app.config["STRIPE_WEBHOOK_SECRET"])}
+    start = threading.Barrier(2)
+
+    def deliver(_n: int) -> dict:
+        with requests.Session() as http:
+            http.trust_env = False
+            start.wait()
+            resp = http.post(live_server + WEBHOOK, data=payload, headers=headers, timeout=30)
+            assert resp.status_code == 200, resp.text
+            return resp.json()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(body["result"] for body in pool.map(deliver, range(2)))
+
+    assert results == ["duplicate", "processed"]
+    assert make.count(WebhookEvent) == 1
+    assert _statuses(client, shop, order) == ("paid", "succeeded")
