@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,30 @@ def register_webhook(localstripe_url: str, name: str, url: str, secret: str, eve
 def sign_event(payload: bytes, secret: str) -> str:
     """A Stripe-Signature header for payload, as Stripe would send it now."""
     return stripe.WebhookSignature.generate_signature_header(payload.decode("utf-8"), secret)
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A 127.0.0.1 server that accepts connections and never answers: a hung Stripe."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_hold() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept_and_hold, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()

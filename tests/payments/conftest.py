@@ -2,7 +2,6 @@
 payments write (to prove a refusal wrote nothing), and ways to make Stripe unreachable, hang, or call us back."""
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -187,31 +186,6 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
 
-@contextmanager
-def silent_server() -> Iterator[str]:
-    """A 127.0.0.1 server that accepts connections and never answers: a hung Stripe."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept_and_hold() -> None:
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept_and_hold, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        listener.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import queue
-import socket
 import threading
 import time
 import uuid
@@ -16,7 +15,7 @@ import pytest
 import stripe
 
 from market_app.payments import gateway
-from tests.localstripe_plugin import TEST_API_KEY, free_port, register_webhook, sign_event
+from tests.localstripe_plugin import TEST_API_KEY, free_port, register_webhook, sign_event, silent_server
 
 THREE_D_SECURE_CARD = "4000002500003155"
 
@@ -204,7 +203,7 @@ def test_unreachable_stripe_is_provider_unavailable() -> None:
 
 
 def test_hanging_stripe_times_out_as_provider_unavailable() -> None:
-    with _silent_server() as url:
+    with silent_server() as url:
         client = gateway.make_client(TEST_API_KEY, url, 1)
         started = time.monotonic()
         with pytest.raises(gateway.PaymentProviderUnavailable):
@@ -300,28 +299,3 @@ def _http_server(answer: bytes) -> Iterator[tuple[str, Received]]:
         thread.join()
 
 
-@contextmanager
-def _silent_server() -> Iterator[str]:
-    """A 127.0.0.1 server that accepts connections and never answers: a hung Stripe."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept_and_hold() -> None:
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept_and_hold, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        listener.close()

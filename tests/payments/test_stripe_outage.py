@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from market_app.extensions import db
 from market_app.payments.models import Payment, QuickPayRequest, Refund
 from tests.conftest import order_body, place_order, post_event
+from tests.localstripe_plugin import silent_server
 from tests.payments.conftest import (
     API,
     assert_error,
@@ -16,7 +17,6 @@ from tests.payments.conftest import (
     closed_port_url,
     confirm_at_stripe,
     part_of,
-    silent_server,
 )
 
 
