@@ -5,6 +5,7 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+import stripe
 
 from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
@@ -20,6 +21,7 @@ from market_app.orders.models import (
 )
 from market_app.orders.status import refresh_status
 from market_app.payments import services as payments
+from market_app.payments.gateway import PaymentProviderUnavailable
 from market_app.payments.models import Payment, PaymentKind, PaymentStatus
 from market_app.payments.settlement import is_paid_out
 from market_app.payments.signals import payment_succeeded
@@ -140,7 +142,7 @@ def expire_if_overdue(order: Order, now: datetime | None = None) -> bool:
     if payment is not None and not payments.cancel_intent_quietly(payment.payment_intent_id):
         try:
             payments.sync_payment(payment)
-        except Exception:  # Stripe unreachable: keep the stock reserved and try on the next run
+        except (PaymentProviderUnavailable, stripe.StripeError):  # unknown state: keep the stock, retry later
             log.warning("Order %s overdue but its payment state is unknown; retrying later", order.id)
             return False
         if payment.status == PaymentStatus.SUCCEEDED or order.status != OrderStatus.PENDING_PAYMENT:
