@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench install
+.PHONY: run test lint bench bench-orders install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -58,3 +58,7 @@ lint: install
 
 bench: install
 	@bench/run.sh
+
+# Order placement on PostgreSQL (127.0.0.1:5432, user postgres) against raw SQL; see bench/README.md.
+bench-orders: install
+	@bench/orders.sh
