@@ -86,8 +86,9 @@ wait_for "$app/healthz"
 ORDER_TOKEN=$(curl -sf -X POST "$app/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"email\": \"$shopper\", \"password\": \"demo1234!\"}" |
   "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
-items=$(tr ',' '\n' <<<"$products" | sed 's/.*/{"product_id": &, "quantity": 1}/' | paste -sd, -)
-ORDER_BODY="{\"market_id\": 1, \"fulfillment\": \"pickup\", \"items\": [$items]}"
+ORDER_BODY=$("$BIN/python" -c 'import json, sys
+items = [{"product_id": int(p), "quantity": 1} for p in sys.argv[1].split(",")]
+print(json.dumps({"market_id": 1, "fulfillment": "pickup", "items": items}))' "$products")
 export ORDER_TOKEN ORDER_BODY
 
 status=$(curl -s -o "$work/order.json" -w '%{http_code}' -X POST "$app/api/v1/orders" \
