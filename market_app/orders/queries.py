@@ -4,14 +4,23 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
+from market_app.core.db import db
 from market_app.core.timeutil import local_day_bounds
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, OrderStatus, StallOrder, StallOrderStatus
+from market_app.payments.models import Payment
 
 
 def _with_parts(stmt: sa.Select) -> sa.Select:
-    return stmt.options(so.selectinload(Order.stall_orders).selectinload(StallOrder.items),
-                        so.selectinload(Order.payment))
+    """Everything an order's response shows, in a fixed number of queries (not one per stall)."""
+    parts = so.selectinload(Order.stall_orders)
+    return stmt.options(parts.selectinload(StallOrder.items), parts.joinedload(StallOrder.stall),
+                        so.selectinload(Order.payment).selectinload(Payment.refunds))
+
+
+def load_order(order_id: int) -> Order:
+    """A freshly committed order read back with all its parts, for the response."""
+    return db.session.scalars(_with_parts(sa.select(Order).where(Order.id == order_id))).one()
 
 
 def shopper_orders(user: User, status: OrderStatus | None = None) -> sa.Select:

@@ -105,7 +105,7 @@ class Orders(MethodView):
             db.session.rollback()
             payments.cancel_intent_quietly(intent.id)
             raise
-        return order
+        return queries.load_order(order.id)
 
 
 def _cart_lines(user, market_id: int) -> list[dict]:
