@@ -7,6 +7,7 @@ import os
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
@@ -193,3 +194,77 @@ def order_body(market, lines, fulfillment="pickup", **extra) -> dict:
 
 def place_order(client, headers, body, key: str | None = None):
     return client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": key or uuid.uuid4().hex})
+
+
+@dataclass
+class Stand:
+    """A stall, its owner (signed in) and the product it sells in the tests."""
+
+    stall: Stall
+    owner: User
+    headers: dict
+    product: Product
+
+
+@dataclass
+class Shop:
+    """One market with its association admin and a shopper, all signed in, and its stands."""
+
+    market: Market
+    admin_headers: dict
+    shopper: User
+    headers: dict
+    stands: list[Stand] = field(default_factory=list)
+
+
+@pytest.fixture
+def open_stand(make):
+    """A new active stall of market selling one product, its owner signed in; extra fields go to the stall."""
+
+    def open_stand(market: Market, product: str = "배추", price: int = 3000, stock: int | None = 10, *,
+                   unit: str = "1포기", **stall_fields) -> Stand:
+        owner = make.user("상인")
+        stall = make.stall(market, owner=owner, **stall_fields)
+        return Stand(stall, owner, make.headers(owner),
+                     make.product(stall, name=product, price=price, stock=stock, unit=unit))
+
+    return open_stand
+
+
+@pytest.fixture
+def shop(make, open_stand) -> Shop:
+    """망원시장 (3% commission, delivery 3,000 won below 30,000): 채소가게 selling 배추 at 3,000 and 생선가게
+    selling 고등어 at 5,000, 10 in stock each; its association admin and a shopper."""
+    market = make.market()
+    shopper = make.user()
+    shop = Shop(market, make.headers(make.member(market, "admin")), shopper, make.headers(shopper))
+    shop.stands = [open_stand(market, "배추", 3000, 10, unit="1포기"),
+                   open_stand(market, "고등어", 5000, 10, unit="1손 (2마리)")]
+    return shop
+
+
+@pytest.fixture
+def checkout(client, shop):
+    """Place an order in shop (as its shopper unless headers are given): lines are (product, quantity) pairs;
+    asserts it was created."""
+
+    def checkout(lines, fulfillment: str = "pickup", headers: dict | None = None, **extra) -> dict:
+        resp = place_order(client, headers or shop.headers, order_body(shop.market, lines, fulfillment, **extra))
+        assert resp.status_code == 201, resp.json
+        return resp.json
+
+    return checkout
+
+
+@pytest.fixture
+def paid_order(client, shop, checkout, pay):
+    """2 x 배추 (6,000) and 1 x 고등어 (5,000), paid with a Visa card, as the shopper reads it now."""
+
+    def paid_order(fulfillment: str = "pickup") -> dict:
+        placed = checkout([(shop.stands[0].product, 2), (shop.stands[1].product, 1)], fulfillment)
+        pay(placed)
+        resp = client.get(f"/api/v1/orders/{placed['id']}", headers=shop.headers)
+        assert resp.json["status"] == "paid", resp.json
+        return resp.json
+
+    return paid_order

@@ -33,10 +33,10 @@ def test_order_is_split_into_one_stall_order_per_stall_with_item_snapshots(clien
     assert order["delivery_fee"] == 0 and order["total"] == order["subtotal"]
 
 
-def test_order_response_carries_its_stripe_payment_for_the_total(client, world, stripe_client):
-    lines = [(world.stands[0].product, 2), (world.stands[1].product, 1)]
+def test_order_response_carries_its_stripe_payment_for_the_total(client, shop, stripe_client):
+    lines = [(shop.stands[0].product, 2), (shop.stands[1].product, 1)]
 
-    resp = place_order(client, world.headers, order_body(world.market, lines))
+    resp = place_order(client, shop.headers, order_body(shop.market, lines))
 
     order = resp.json
     payment = order["payment"]
@@ -85,17 +85,17 @@ def test_delivery_from_a_market_that_does_not_deliver_is_refused_naming_fulfillm
     assert "fulfillment" in assert_error(resp, 422)["json"]
 
 
-def test_later_price_and_name_change_does_not_change_the_placed_orders_snapshot(client, world, order):
-    cabbage = world.stands[0]
-    placed = order([(cabbage.product, 2)])
+def test_later_price_and_name_change_does_not_change_the_placed_orders_snapshot(client, shop, checkout):
+    cabbage = shop.stands[0]
+    placed = checkout([(cabbage.product, 2)])
 
     resp = client.patch(f"{API}/products/{cabbage.product.id}", json={"price": 4500, "name": "해남 배추"},
                         headers=cabbage.headers)
     assert resp.status_code == 200, resp.json
 
-    after = client.get(f"{API}/orders/{placed['id']}", headers=world.headers).json
+    after = client.get(f"{API}/orders/{placed['id']}", headers=shop.headers).json
     item = after["stall_orders"][0]["items"][0]
     assert (item["name"], item["unit_price"], item["line_total"]) == ("배추", 3000, 6000)
     assert (after["subtotal"], after["total"], after["payment"]["amount"]) == (6000, 6000, 6000)
-    new = order([(cabbage.product, 2)])
+    new = checkout([(cabbage.product, 2)])
     assert new["stall_orders"][0]["items"][0]["unit_price"] == 4500 and new["total"] == 9000

@@ -23,11 +23,11 @@ def special_price():
         pricing._price_overrides.remove(override)
 
 
-def test_a_lower_special_price_is_charged_and_attributed_to_its_session(world, order, special_price):
-    cabbage, mackerel = world.stands[0].product, world.stands[1].product
+def test_a_lower_special_price_is_charged_and_attributed_to_its_session(shop, checkout, special_price):
+    cabbage, mackerel = shop.stands[0].product, shop.stands[1].product
     special_price(cabbage.id, 2500, live_session_id=77)
 
-    placed = order([(cabbage, 2), (mackerel, 1)])
+    placed = checkout([(cabbage, 2), (mackerel, 1)])
 
     lines = {item["product_id"]: item for part in placed["stall_orders"] for item in part["items"]}
     assert (lines[cabbage.id]["unit_price"], lines[cabbage.id]["list_price"], lines[cabbage.id]["line_total"],
@@ -36,21 +36,21 @@ def test_a_lower_special_price_is_charged_and_attributed_to_its_session(world, o
     assert placed["subtotal"] == 10000 and placed["total"] == placed["payment"]["amount"] == 10000
 
 
-def test_a_special_price_above_the_list_price_is_ignored(world, order, special_price):
-    cabbage = world.stands[0].product
+def test_a_special_price_above_the_list_price_is_ignored(shop, checkout, special_price):
+    cabbage = shop.stands[0].product
     special_price(cabbage.id, 3500, live_session_id=78)
 
-    placed = order([(cabbage, 1)])
+    placed = checkout([(cabbage, 1)])
 
     item = placed["stall_orders"][0]["items"][0]
     assert (item["unit_price"], item["live_session_id"]) == (3000, None)
 
 
-def test_the_lowest_of_several_special_prices_wins(world, order, special_price):
-    cabbage = world.stands[0].product
+def test_the_lowest_of_several_special_prices_wins(shop, checkout, special_price):
+    cabbage = shop.stands[0].product
     special_price(cabbage.id, 2800, live_session_id=1)
     special_price(cabbage.id, 2600, live_session_id=2)
 
-    item = order([(cabbage, 1)])["stall_orders"][0]["items"][0]
+    item = checkout([(cabbage, 1)])["stall_orders"][0]["items"][0]
 
     assert (item["unit_price"], item["live_session_id"]) == (2600, 2)

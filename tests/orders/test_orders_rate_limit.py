@@ -15,11 +15,11 @@ def three_orders_a_minute(app):
     app.config["ORDER_RATE_LIMIT"] = saved
 
 
-def test_order_beyond_the_rate_limit_is_429_and_writes_nothing(client, make, world, three_orders_a_minute):
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+def test_order_beyond_the_rate_limit_is_429_and_writes_nothing(client, make, shop, three_orders_a_minute):
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
 
-    placed = [place_order(client, world.headers, body).status_code for _ in range(3)]
-    refused = place_order(client, world.headers, body)
+    placed = [place_order(client, shop.headers, body).status_code for _ in range(3)]
+    refused = place_order(client, shop.headers, body)
 
     assert placed == [201, 201, 201]
     assert_error(refused, 429)
@@ -27,10 +27,10 @@ def test_order_beyond_the_rate_limit_is_429_and_writes_nothing(client, make, wor
     assert make.count(Order) == 3
 
 
-def test_the_rate_limit_counts_order_posts_only(client, world, three_orders_a_minute):
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+def test_the_rate_limit_counts_order_posts_only(client, shop, three_orders_a_minute):
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
     for _ in range(3):
-        place_order(client, world.headers, body)
+        place_order(client, shop.headers, body)
 
-    assert client.get(f"{API}/orders", headers=world.headers).status_code == 200
-    assert client.get(f"{API}/markets/{world.market.id}/cart", headers=world.headers).status_code == 200
+    assert client.get(f"{API}/orders", headers=shop.headers).status_code == 200
+    assert client.get(f"{API}/markets/{shop.market.id}/cart", headers=shop.headers).status_code == 200

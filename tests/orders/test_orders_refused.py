@@ -12,95 +12,95 @@ from tests.conftest import order_body, place_order
 from tests.orders.conftest import API, assert_error
 
 
-def test_order_without_idempotency_key_is_refused_naming_the_header(client, world, ledger):
+def test_order_without_idempotency_key_is_refused_naming_the_header(client, shop, ledger):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
 
-    resp = client.post(f"{API}/orders", json=body, headers=world.headers)
+    resp = client.post(f"{API}/orders", json=body, headers=shop.headers)
 
     assert "Idempotency-Key" in assert_error(resp, 422)["headers"]
     assert ledger() == before
 
 
-def test_items_of_another_market_are_refused_naming_the_item(client, make, world, open_stand, ledger):
+def test_items_of_another_market_are_refused_naming_the_item(client, make, shop, open_stand, ledger):
     elsewhere = open_stand(make.market(), "사과", price=2000)
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(elsewhere.product, 1)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(elsewhere.product, 1)]))
 
     assert "product_id" in assert_error(resp, 422)["json"]["items"]["0"]
     assert ledger() == before
 
 
-def test_unknown_product_is_refused_naming_the_item(client, world, ledger):
+def test_unknown_product_is_refused_naming_the_item(client, shop, ledger):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
     body["items"].append({"product_id": 999_999, "quantity": 1})
 
-    resp = place_order(client, world.headers, body)
+    resp = place_order(client, shop.headers, body)
 
     assert "product_id" in assert_error(resp, 422)["json"]["items"]["1"]
     assert ledger() == before
 
 
 @pytest.mark.parametrize("change", ["deleted", "unavailable"])
-def test_deleted_or_unavailable_product_is_refused(client, world, ledger, change):
-    cabbage = world.stands[0].product
+def test_deleted_or_unavailable_product_is_refused(client, shop, ledger, change):
+    cabbage = shop.stands[0].product
     if change == "deleted":
-        assert client.delete(f"{API}/products/{cabbage.id}", headers=world.stands[0].headers).status_code == 204
+        assert client.delete(f"{API}/products/{cabbage.id}", headers=shop.stands[0].headers).status_code == 204
     else:
         cabbage.available = False
         db.session.commit()
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(world.stands[1].product, 1), (cabbage, 1)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(shop.stands[1].product, 1), (cabbage, 1)]))
 
     assert "product_id" in assert_error(resp, 422)["json"]["items"]["1"]
     assert ledger() == before
 
 
 @pytest.mark.parametrize("status", ["pending", "suspended"])
-def test_product_of_a_stall_not_taking_orders_is_refused(client, world, ledger, status):
-    stand = world.stands[1]
+def test_product_of_a_stall_not_taking_orders_is_refused(client, shop, ledger, status):
+    stand = shop.stands[1]
     stand.stall.status = status
     db.session.commit()
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(stand.product, 1)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(stand.product, 1)]))
 
     assert "product_id" in assert_error(resp, 422)["json"]["items"]["0"]
     assert ledger() == before
 
 
 @pytest.mark.parametrize("quantity", [0, -1, 100, 1.5, "2", None], ids=repr)
-def test_quantity_must_be_a_whole_number_from_1_to_99(client, world, ledger, quantity):
+def test_quantity_must_be_a_whole_number_from_1_to_99(client, shop, ledger, quantity):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
     body["items"][0]["quantity"] = quantity
 
-    resp = place_order(client, world.headers, body)
+    resp = place_order(client, shop.headers, body)
 
     assert "quantity" in assert_error(resp, 422)["json"]["items"]["0"]
     assert ledger() == before
 
 
-def test_more_than_a_products_own_max_per_order_is_refused(client, make, world, ledger):
-    kimchi = make.product(world.stands[0].stall, name="김장김치", price=20000, stock=50, max_per_order=3)
+def test_more_than_a_products_own_max_per_order_is_refused(client, make, shop, ledger):
+    kimchi = make.product(shop.stands[0].stall, name="김장김치", price=20000, stock=50, max_per_order=3)
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(world.stands[1].product, 1), (kimchi, 4)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(shop.stands[1].product, 1), (kimchi, 4)]))
 
     errors = assert_error(resp, 422)
     assert "quantity" in errors["json"]["items"]["1"] and "3" in resp.json["message"]
     assert ledger() == before
-    assert place_order(client, world.headers, order_body(world.market, [(kimchi, 3)])).status_code == 201
+    assert place_order(client, shop.headers, order_body(shop.market, [(kimchi, 3)])).status_code == 201
 
 
-def test_same_product_listed_twice_is_refused(client, world, ledger):
-    cabbage = world.stands[0].product
+def test_same_product_listed_twice_is_refused(client, shop, ledger):
+    cabbage = shop.stands[0].product
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(cabbage, 1), (cabbage, 2)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(cabbage, 1), (cabbage, 2)]))
 
     assert "product_id" in assert_error(resp, 422)["json"]["items"]["1"]
     assert ledger() == before
@@ -116,51 +116,51 @@ def test_same_product_listed_twice_is_refused(client, world, ledger):
     ({"items": None}, "items"),
 ], ids=["unknown-field", "empty-items", "bad-fulfillment", "market-id-as-string", "long-note", "51-lines",
         "null-items"])
-def test_malformed_order_body_is_refused_naming_the_field(client, world, ledger, change, field):
+def test_malformed_order_body_is_refused_naming_the_field(client, shop, ledger, change, field):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)]) | change
+    body = order_body(shop.market, [(shop.stands[0].product, 1)]) | change
 
-    resp = place_order(client, world.headers, body)
+    resp = place_order(client, shop.headers, body)
 
     assert field in assert_error(resp, 422)["json"]
     assert ledger() == before
 
 
-def test_unknown_field_inside_an_item_is_refused(client, world, ledger):
+def test_unknown_field_inside_an_item_is_refused(client, shop, ledger):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)])
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
     body["items"][0]["unit_price"] = 1
 
-    resp = place_order(client, world.headers, body)
+    resp = place_order(client, shop.headers, body)
 
     assert "unit_price" in assert_error(resp, 422)["json"]["items"]["0"]
     assert ledger() == before
 
 
-def test_unknown_market_is_refused_naming_market_id(client, world, ledger):
+def test_unknown_market_is_refused_naming_market_id(client, shop, ledger):
     before = ledger()
-    body = order_body(world.market, [(world.stands[0].product, 1)]) | {"market_id": 999_999}
+    body = order_body(shop.market, [(shop.stands[0].product, 1)]) | {"market_id": 999_999}
 
-    resp = place_order(client, world.headers, body)
+    resp = place_order(client, shop.headers, body)
 
     assert "market_id" in assert_error(resp, 422)["json"]
     assert ledger() == before
 
 
-def test_bad_json_is_400(client, world, ledger):
+def test_bad_json_is_400(client, shop, ledger):
     before = ledger()
 
     resp = client.post(f"{API}/orders", data=b'{"market_id": 1, "items": [', content_type="application/json",
-                       headers=world.headers | {"Idempotency-Key": uuid.uuid4().hex})
+                       headers=shop.headers | {"Idempotency-Key": uuid.uuid4().hex})
 
     assert_error(resp, 400)
     assert ledger() == before
 
 
-def test_form_encoded_body_is_415(client, world, ledger):
+def test_form_encoded_body_is_415(client, shop, ledger):
     before = ledger()
 
-    resp = client.post(f"{API}/orders", data={"market_id": world.market.id}, headers=world.headers | {
+    resp = client.post(f"{API}/orders", data={"market_id": shop.market.id}, headers=shop.headers | {
         "Idempotency-Key": uuid.uuid4().hex})
 
     assert_error(resp, 415)
@@ -181,29 +181,29 @@ def test_delivery_without_an_address_is_refused_naming_delivery(client, make, op
     assert ledger() == before
 
 
-def test_more_than_the_stock_left_is_409_naming_the_item(client, world, ledger):
+def test_more_than_the_stock_left_is_409_naming_the_item(client, shop, ledger):
     before = ledger()
-    lines = [(world.stands[1].product, 2), (world.stands[0].product, 11)]
+    lines = [(shop.stands[1].product, 2), (shop.stands[0].product, 11)]
 
-    resp = place_order(client, world.headers, order_body(world.market, lines))
+    resp = place_order(client, shop.headers, order_body(shop.market, lines))
 
     errors = assert_error(resp, 409)
     assert "quantity" in errors["json"]["items"]["1"] and "10" in resp.json["message"]
     assert ledger() == before
 
 
-def test_anonymous_order_is_401(client, world, ledger):
+def test_anonymous_order_is_401(client, shop, ledger):
     before = ledger()
 
-    resp = place_order(client, {}, order_body(world.market, [(world.stands[0].product, 1)]))
+    resp = place_order(client, {}, order_body(shop.market, [(shop.stands[0].product, 1)]))
 
     assert_error(resp, 401)
     assert ledger() == before
 
 
 def test_stock_gone_after_the_payment_was_opened_is_409_and_cancels_that_payment_intent(
-        client, world, ledger, stripe_client, monkeypatch):
-    product = world.stands[0].product
+        client, shop, ledger, stripe_client, monkeypatch):
+    product = shop.stands[0].product
     original_open, opened = checkout.open_payment, []
 
     def open_payment(user, basket):
@@ -216,7 +216,7 @@ def test_stock_gone_after_the_payment_was_opened_is_409_and_cancels_that_payment
     monkeypatch.setattr(checkout, "open_payment", open_payment)
     before = ledger()
 
-    resp = place_order(client, world.headers, order_body(world.market, [(product, 1)]))
+    resp = place_order(client, shop.headers, order_body(shop.market, [(product, 1)]))
 
     assert "quantity" in assert_error(resp, 409)["json"]["items"]["0"]
     assert ledger() == before

@@ -13,19 +13,19 @@ from tests.conftest import order_body, place_order
 from tests.orders.conftest import assert_error, stock_of
 
 
-def test_reservation_takes_exactly_the_ordered_units_from_tracked_stock(world, order):
-    cabbage, mackerel = world.stands[0].product, world.stands[1].product
+def test_reservation_takes_exactly_the_ordered_units_from_tracked_stock(shop, checkout):
+    cabbage, mackerel = shop.stands[0].product, shop.stands[1].product
 
-    order([(cabbage, 3), (mackerel, 1)])
-    order([(cabbage, 2)])
+    checkout([(cabbage, 3), (mackerel, 1)])
+    checkout([(cabbage, 2)])
 
     assert (stock_of(cabbage), stock_of(mackerel)) == (5, 9)
 
 
-def test_untracked_stock_stays_untracked(make, world, order):
-    tofu = make.product(world.stands[0].stall, name="두부", price=1500, stock=None)
+def test_untracked_stock_stays_untracked(make, shop, checkout):
+    tofu = make.product(shop.stands[0].stall, name="두부", price=1500, stock=None)
 
-    placed = order([(tofu, 40)])
+    placed = checkout([(tofu, 40)])
 
     assert placed["total"] == 60000
     assert stock_of(tofu) is None
@@ -33,13 +33,13 @@ def test_untracked_stock_stays_untracked(make, world, order):
     assert item.reserved_quantity == 0
 
 
-def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, world, ledger):
-    pears = make.product(world.stands[0].stall, name="배", price=4000, stock=3)
+def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, shop, ledger):
+    pears = make.product(shop.stands[0].stall, name="배", price=4000, stock=3)
     late = make.user("늦은 손님")
 
-    first = place_order(client, world.headers, order_body(world.market, [(pears, 3)]))
+    first = place_order(client, shop.headers, order_body(shop.market, [(pears, 3)]))
     before = ledger()
-    second = place_order(client, make.headers(late), order_body(world.market, [(pears, 1)]))
+    second = place_order(client, make.headers(late), order_body(shop.market, [(pears, 1)]))
 
     assert first.status_code == 201
     assert "quantity" in assert_error(second, 409)["json"]["items"]["0"]
@@ -73,11 +73,11 @@ def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict
     return results
 
 
-def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
+def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):
     """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
-    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
+    pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)
     shoppers = [make.headers(make.user(f"손님{i}")) | {"Idempotency-Key": "last-pears"} for i in range(12)]
-    body = order_body(world.market, [(pears, 1)])
+    body = order_body(shop.market, [(pears, 1)])
 
     results = post_at_once(app, [(headers, body) for headers in shoppers])
 
@@ -91,12 +91,12 @@ def test_concurrent_orders_for_the_last_units_never_oversell(app, make, world):
     assert db.session.scalar(sa.select(sa.func.sum(OrderItem.quantity))) == 5
 
 
-def test_a_double_submitted_order_is_placed_once(app, make, world):
+def test_a_double_submitted_order_is_placed_once(app, make, shop):
     """One shopper's app sends the same order six times at once with one key: one order, stock taken once."""
-    pears = make.product(world.stands[0].stall, name="신고배", price=4000, stock=5)
-    body = order_body(world.market, [(pears, 2)])
+    pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)
+    body = order_body(shop.market, [(pears, 2)])
 
-    results = post_at_once(app, [(world.headers | {"Idempotency-Key": "tap-tap-tap"}, body)] * 6)
+    results = post_at_once(app, [(shop.headers | {"Idempotency-Key": "tap-tap-tap"}, body)] * 6)
 
     assert sorted(status for status, _ in results) == [200] * 5 + [201], results
     assert len({body["id"] for _, body in results}) == 1

@@ -1,11 +1,11 @@
-"""Payment test helpers: a market with stalls and a shopper, orders paid at localstripe, a ledger of what
-payments write (to prove a refusal wrote nothing), and ways to make Stripe unreachable, hang, or call us back."""
+"""Payment test helpers (the shop, checkout and paid_order fixtures are shared, in tests/conftest.py): orders
+paid at localstripe, a ledger of what payments write (to prove a refusal wrote nothing), and ways to make Stripe
+unreachable, hang, or call us back."""
 
 import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,86 +14,14 @@ import sqlalchemy as sa
 import stripe
 from werkzeug.serving import make_server
 
-from market_app.accounts.models import User
 from market_app.catalog.models import Product
 from market_app.extensions import db
-from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, StallOrder
 from market_app.payments.models import Payment, Payout, PayoutLine, QuickPayRequest, Refund, WebhookEvent
-from tests.conftest import order_body, place_order
+from tests.conftest import Stand
 from tests.localstripe_plugin import free_port
 
 API = "/api/v1"
-
-
-@dataclass
-class Stand:
-    """A stall, its owner (signed in) and the product it sells in the tests."""
-
-    stall: Stall
-    owner: User
-    headers: dict
-    product: Product
-
-
-@dataclass
-class Shop:
-    """One market with its association admin and a shopper, all signed in, and its stands."""
-
-    market: Market
-    admin_headers: dict
-    shopper: User
-    headers: dict
-    stands: list[Stand] = field(default_factory=list)
-
-
-@pytest.fixture
-def open_stand(make):
-    """A new active stall of market selling one product, its owner signed in."""
-
-    def open_stand(market: Market, product: str = "배추", price: int = 3000, stock: int | None = 10,
-                   **stall_fields) -> Stand:
-        owner = make.user("상인")
-        stall = make.stall(market, owner=owner, **stall_fields)
-        return Stand(stall, owner, make.headers(owner), make.product(stall, name=product, price=price, stock=stock))
-
-    return open_stand
-
-
-@pytest.fixture
-def shop(make, open_stand) -> Shop:
-    """망원시장 (3% commission, delivery 3,000 won below 30,000): 배추 at 3,000 and 고등어 at 5,000, 10 each."""
-    market = make.market()
-    shopper = make.user()
-    shop = Shop(market, make.headers(make.member(market, "admin")), shopper, make.headers(shopper))
-    shop.stands = [open_stand(market, "배추", 3000), open_stand(market, "고등어", 5000)]
-    return shop
-
-
-@pytest.fixture
-def checkout(client, shop):
-    """Place an order in shop as its shopper: lines are (product, quantity) pairs; asserts it was created."""
-
-    def checkout(lines, fulfillment: str = "pickup") -> dict:
-        resp = place_order(client, shop.headers, order_body(shop.market, lines, fulfillment))
-        assert resp.status_code == 201, resp.json
-        return resp.json
-
-    return checkout
-
-
-@pytest.fixture
-def paid_order(client, shop, checkout, pay):
-    """2 x 배추 (6,000) and 1 x 고등어 (5,000), paid with a Visa card, as the shopper reads it now."""
-
-    def paid_order(fulfillment: str = "pickup") -> dict:
-        placed = checkout([(shop.stands[0].product, 2), (shop.stands[1].product, 1)], fulfillment)
-        pay(placed)
-        resp = client.get(f"{API}/orders/{placed['id']}", headers=shop.headers)
-        assert resp.json["status"] == "paid", resp.json
-        return resp.json
-
-    return paid_order
 
 
 def confirm_at_stripe(stripe_client: stripe.StripeClient, intent_id: str, payment_method: str) -> dict:

@@ -12,10 +12,9 @@ import requests
 
 from market_app.markets.models import Market
 from market_app.payments.settlement import STATEMENT_COLUMNS
-from tests.conftest import order_body, place_order, post_event
+from tests.conftest import Stand, order_body, place_order, post_event
 from tests.payments.conftest import (
     API,
-    Stand,
     assert_error,
     confirm_at_stripe,
     hand_over,
