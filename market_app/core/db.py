@@ -1,5 +1,6 @@
 """Declarative base with a constraint naming convention so Alembic migrations stay stable."""
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -44,6 +45,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def str_enum(enum_class: type[enum.Enum], length: int) -> sa.Enum:
+    """An enum stored as its values in a VARCHAR (no native type: adding a value needs no ALTER TYPE)."""
+    return sa.Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class TimestampMixin:

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market_app.core.db import TimestampMixin, UTCDateTime, db, utcnow
+from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.hours import is_open
 
 
@@ -74,8 +74,7 @@ class Membership(TimestampMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id", ondelete="CASCADE"), index=True)
-    role: so.Mapped[MemberRole] = so.mapped_column(sa.Enum(MemberRole, native_enum=False, length=20,
-                                                           values_callable=lambda e: [m.value for m in e]))
+    role: so.Mapped[MemberRole] = so.mapped_column(str_enum(MemberRole, 20))
 
     market: so.Mapped[Market] = so.relationship()
 
@@ -96,7 +95,7 @@ class Stall(TimestampMixin, db.Model):
     map_x: so.Mapped[int | None]
     map_y: so.Mapped[int | None]
     status: so.Mapped[StallStatus] = so.mapped_column(
-        sa.Enum(StallStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        str_enum(StallStatus, 20),
         default=StallStatus.PENDING,
     )
     status_reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))

@@ -12,8 +12,6 @@ from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, No
 from market_app.core.hours import local_weekday_minute, weekly_periods
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallOpeningPeriod, StallStatus
 
-EARTH_RADIUS_KM = 6371.0
-
 
 def get_market(market_id: int) -> Market:
     market = db.session.get(Market, market_id)
@@ -25,13 +23,6 @@ def get_market(market_id: int) -> Market:
 def get_stall(stall_id: int) -> Stall | None:
     return db.session.get(Stall, stall_id)
 
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def markets_query(q: str | None = None, region: str | None = None,

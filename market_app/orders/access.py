@@ -3,7 +3,6 @@
 from market_app.accounts.models import User
 from market_app.core.errors import Forbidden, NotFound
 from market_app.markets.access import is_market_admin
-from market_app.markets.models import Stall
 from market_app.orders.models import Order, StallOrder
 
 
@@ -21,12 +20,6 @@ def require_order_owner(user: User, order: Order) -> Order:
         raise NotFound("Order not found.")
     return order
 
-
-def require_stall_staff(user: User, stall: Stall) -> Stall:
-    """A stall's orders are for its owner and its market's admins."""
-    if stall.owner_id != user.id and not is_market_admin(user, stall.market_id):
-        raise Forbidden("Only the stall's owner or its market's admins may see its orders.")
-    return stall
 
 
 def require_stall_order_merchant(user: User, stall_order: StallOrder) -> StallOrder:

@@ -7,12 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market_app.core.db import TimestampMixin, UTCDateTime, db, utcnow
+from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.markets.models import Stall
-
-
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
 class OrderStatus(enum.StrEnum):
@@ -76,8 +72,8 @@ class Order(TimestampMixin, db.Model):
     reference: so.Mapped[str] = so.mapped_column(sa.String(36), unique=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
     market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"))
-    status: so.Mapped[OrderStatus] = so.mapped_column(_enum(OrderStatus), default=OrderStatus.PENDING_PAYMENT)
-    fulfillment: so.Mapped[Fulfillment] = so.mapped_column(_enum(Fulfillment))
+    status: so.Mapped[OrderStatus] = so.mapped_column(str_enum(OrderStatus, 20), default=OrderStatus.PENDING_PAYMENT)
+    fulfillment: so.Mapped[Fulfillment] = so.mapped_column(str_enum(Fulfillment, 20))
     subtotal: so.Mapped[int]
     delivery_fee: so.Mapped[int] = so.mapped_column(default=0)
     discount: so.Mapped[int] = so.mapped_column(default=0)
@@ -112,7 +108,8 @@ class StallOrder(TimestampMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"))
-    status: so.Mapped[StallOrderStatus] = so.mapped_column(_enum(StallOrderStatus), default=StallOrderStatus.PENDING)
+    status: so.Mapped[StallOrderStatus] = so.mapped_column(str_enum(StallOrderStatus, 20),
+                                                           default=StallOrderStatus.PENDING)
     subtotal: so.Mapped[int]
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     # Set when the shopper has paid and the stall has been told about the order.

@@ -157,7 +157,7 @@ class StallOrders(MethodView):
         """A stall's paid orders, newest first, by status (its owner and the market's admins)"""
         user = signed_in_user()
         stall = market_access.require_visible_stall(user, get_stall(stall_id))
-        access.require_stall_staff(user, stall)
+        market_access.require_stall_manager(user, stall)
         return queries.stall_orders(stall, **args)
 
 

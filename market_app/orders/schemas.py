@@ -140,17 +140,11 @@ class RejectSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(1, 255))
 
 
-class CartLineSchema(BaseSchema):
-    product_id = fields.Integer()
+class CartLineSchema(OrderItemSchema):
+    """A cart line at today's price, with its stall and what (if anything) stops buying it."""
+
     stall_id = fields.Integer()
     stall_name = fields.String()
-    name = fields.String()
-    unit = fields.String()
-    unit_price = fields.Integer()
-    list_price = fields.Integer()
-    quantity = fields.Integer()
-    line_total = fields.Integer()
-    live_session_id = fields.Integer(allow_none=True)
     problem = fields.String(allow_none=True, metadata={
         "description": "null, or why it cannot be bought now: unavailable, stall_closed, sold_out, not_enough_stock"})
 

@@ -6,11 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market_app.core.db import TimestampMixin, UTCDateTime, db, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> sa.Enum:
-    return sa.Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 
 
 class PaymentKind(enum.StrEnum):
@@ -43,13 +39,13 @@ class Payment(TimestampMixin, db.Model):
     __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    kind: so.Mapped[PaymentKind] = so.mapped_column(_enum(PaymentKind))
+    kind: so.Mapped[PaymentKind] = so.mapped_column(str_enum(PaymentKind, 30))
     order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
     stall_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stalls.id"), index=True)
     market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"), index=True)
     amount: so.Mapped[int]
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="krw")
-    status: so.Mapped[PaymentStatus] = so.mapped_column(_enum(PaymentStatus))
+    status: so.Mapped[PaymentStatus] = so.mapped_column(str_enum(PaymentStatus, 30))
     payment_intent_id: so.Mapped[str] = so.mapped_column(sa.String(255), unique=True)
     client_secret: so.Mapped[str] = so.mapped_column(sa.String(255))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
@@ -73,7 +69,7 @@ class Refund(TimestampMixin, db.Model):
     stall_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stall_orders.id"), index=True)
     amount: so.Mapped[int]
     reason: so.Mapped[str] = so.mapped_column(sa.String(255))
-    status: so.Mapped[RefundStatus] = so.mapped_column(_enum(RefundStatus), default=RefundStatus.PENDING)
+    status: so.Mapped[RefundStatus] = so.mapped_column(str_enum(RefundStatus, 30), default=RefundStatus.PENDING)
     stripe_refund_id: so.Mapped[str | None] = so.mapped_column(sa.String(255), unique=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
@@ -107,7 +103,7 @@ class QuickPayRequest(TimestampMixin, db.Model):
     stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"), index=True)
     amount: so.Mapped[int]
     memo: so.Mapped[str | None] = so.mapped_column(sa.String(200))
-    status: so.Mapped[QuickPayStatus] = so.mapped_column(_enum(QuickPayStatus), default=QuickPayStatus.OPEN)
+    status: so.Mapped[QuickPayStatus] = so.mapped_column(str_enum(QuickPayStatus, 30), default=QuickPayStatus.OPEN)
     payment_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payments.id"), unique=True)
     created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
@@ -140,8 +136,8 @@ class Payout(TimestampMixin, db.Model):
     commission: so.Mapped[int]
     net: so.Mapped[int]
     commission_bps: so.Mapped[int]
-    method: so.Mapped[PayoutMethod] = so.mapped_column(_enum(PayoutMethod))
-    status: so.Mapped[PayoutStatus] = so.mapped_column(_enum(PayoutStatus), default=PayoutStatus.PENDING)
+    method: so.Mapped[PayoutMethod] = so.mapped_column(str_enum(PayoutMethod, 30))
+    status: so.Mapped[PayoutStatus] = so.mapped_column(str_enum(PayoutStatus, 30), default=PayoutStatus.PENDING)
     transfer_group: so.Mapped[str] = so.mapped_column(sa.String(100))
     stripe_transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
