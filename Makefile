@@ -55,6 +55,7 @@ test: install
 
 lint: install
 	@$(BIN)/ruff check market_app tests bench
+	$(BIN)/lint-imports
 
 bench: install
 	@bench/run.sh

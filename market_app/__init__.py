@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from market_app.config import INSTANCE_DIR, Config
+from market_app.core import uow
 from market_app.core.auth import register_token_error_handlers
 from market_app.core.errors import register_error_handlers
 from market_app.extensions import api, db, jwt, limiter, migrate
@@ -31,6 +32,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
+    app.teardown_request(lambda _error: uow.end())
+    _connect_domains(app)
     _register_blueprints(app)
     _register_cli(app)
 
@@ -43,15 +46,26 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     return app
 
 
+def _connect_domains(app: Flask) -> None:
+    """Cross-domain reactions and checkout hooks, from the lowest layer up (core/signals.py lists the signals)."""
+    from market_app.orders import wiring as orders_wiring
+    from market_app.payments import wiring as payments_wiring
+    from market_app.settlement import wiring as settlement_wiring
+
+    for wiring in (payments_wiring, orders_wiring, settlement_wiring):
+        wiring.connect(app)
+
+
 def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
     from market_app.markets.routes import blp as markets_blp
     from market_app.orders.routes import blp as orders_blp
     from market_app.payments.routes import blp as payments_blp
+    from market_app.settlement.routes import blp as settlement_blp
     from market_app.web.routes import web
 
-    for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp):
+    for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp, settlement_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web)
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from market_app.accounts import services
 from market_app.accounts.models import User
+from market_app.core import uow
 from market_app.core.db import db
 
 
@@ -18,5 +19,5 @@ def create_admin(email: str, name: str, password: str) -> None:
     if user is None:
         user = services.register(email, password, name, platform_admin=True)
     user.is_platform_admin = True
-    db.session.commit()
+    uow.commit()
     click.echo(f"platform admin: {user.email} (id {user.id})")

@@ -4,12 +4,10 @@ from flask import current_app
 from flask.views import MethodView
 
 from market_app.accounts import services
-from market_app.accounts.schemas import LoginSchema, MeSchema, RegisterSchema, TokenSchema, UserSchema
-from market_app.core.auth import login_required, signed_in_user
+from market_app.accounts.schemas import LoginSchema, RegisterSchema, TokenSchema, UserSchema
+from market_app.core import uow
 from market_app.core.blueprint import Blueprint
-from market_app.core.db import db
 from market_app.extensions import jwt, limiter
-from market_app.markets.services import roles_of
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 
@@ -28,7 +26,7 @@ class Register(MethodView):
     def post(self, data):
         """Create a shopper account"""
         user = services.register(**data)
-        db.session.commit()
+        uow.commit()
         return user
 
 
@@ -42,22 +40,8 @@ class Login(MethodView):
     def post(self, data):
         """Exchange email and password for a bearer token"""
         user = services.authenticate(data["email"], data["password"])
-        db.session.commit()
+        uow.commit()
         return services.issue_token(user)
-
-
-@blp.route("/me")
-class Me(MethodView):
-    decorators = [login_required]
-
-    @blp.response(200, MeSchema)
-    @blp.errors(401)
-    def get(self):
-        """The signed-in user with their market memberships and stalls"""
-        user = signed_in_user()
-        memberships, stalls = roles_of(user)
-        return {"id": user.id, "email": user.email, "name": user.name, "created_at": user.created_at,
-                "is_platform_admin": user.is_platform_admin, "memberships": memberships, "stalls": stalls}
 
 
 @jwt.user_lookup_loader

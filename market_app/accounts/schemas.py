@@ -27,22 +27,3 @@ class UserSchema(BaseSchema):
     email = fields.String()
     name = fields.String()
     created_at = fields.DateTime()
-
-
-class MembershipSummarySchema(BaseSchema):
-    market_id = fields.Integer()
-    market_name = fields.String(attribute="market.name")
-    role = fields.String()
-
-
-class OwnedStallSchema(BaseSchema):
-    id = fields.Integer()
-    market_id = fields.Integer()
-    name = fields.String()
-    status = fields.String()
-
-
-class MeSchema(UserSchema):
-    is_platform_admin = fields.Boolean()
-    memberships = fields.List(fields.Nested(MembershipSummarySchema))
-    stalls = fields.List(fields.Nested(OwnedStallSchema))

@@ -11,9 +11,9 @@ from market_app.catalog.schemas import (
     ProductUpdateSchema,
     StallProductQueryArgsSchema,
 )
+from market_app.core import uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.db import db
 from market_app.core.pagination import SelectPage
 from market_app.markets import access
 from market_app.markets.services import get_market, get_stall
@@ -66,7 +66,7 @@ class StallProducts(MethodView):
         stall = access.require_visible_stall(user, get_stall(stall_id))
         access.require_stall_owner(user, stall)
         product = services.create_product(stall, data)
-        db.session.commit()
+        uow.commit()
         return product
 
 
@@ -87,7 +87,7 @@ class ProductById(MethodView):
     def patch(self, changes, product_id):
         """Edit a product: price, stock, availability... (the stall's owner)"""
         product = services.update_product(_owned_product(product_id), changes)
-        db.session.commit()
+        uow.commit()
         return product
 
     @login_required
@@ -96,7 +96,7 @@ class ProductById(MethodView):
     def delete(self, product_id):
         """Remove a product from sale (kept for past orders)"""
         services.delete_product(_owned_product(product_id))
-        db.session.commit()
+        uow.commit()
 
 
 @blp.route("/markets/<int:market_id>/products")

@@ -55,3 +55,13 @@ def str_enum(enum_class: type[enum.Enum], length: int) -> sa.Enum:
 class TimestampMixin:
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+def lock_row(model: type, row_id: int) -> None:
+    """Hold the row until the transaction ends, so another transaction that locks it waits, then re-reads.
+
+    A no-op write takes the row lock on PostgreSQL and the database's write lock on SQLite (where SELECT ... FOR
+    UPDATE does nothing), so the same call serializes on both.
+    """
+    table = model.__table__
+    db.session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id))

@@ -2,9 +2,9 @@
 
 from flask.views import MethodView
 
+from market_app.core import uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.db import db
 from market_app.core.pagination import SelectPage
 from market_app.markets import access, services
 from market_app.markets.models import StallStatus
@@ -15,6 +15,7 @@ from market_app.markets.schemas import (
     MarketUpdateSchema,
     MemberCreateSchema,
     MemberSchema,
+    MeSchema,
     StallQueryArgsSchema,
     StallSchema,
     StallStatusChangeSchema,
@@ -22,6 +23,20 @@ from market_app.markets.schemas import (
 )
 
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
+
+
+@blp.route("/me")
+class Me(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, MeSchema)
+    @blp.errors(401)
+    def get(self):
+        """The signed-in user with their market memberships and stalls"""
+        user = signed_in_user()
+        memberships, stalls = services.roles_of(user)
+        return {"id": user.id, "email": user.email, "name": user.name, "created_at": user.created_at,
+                "is_platform_admin": user.is_platform_admin, "memberships": memberships, "stalls": stalls}
 
 
 @blp.route("/markets")
@@ -41,7 +56,7 @@ class Markets(MethodView):
         """Create a market (platform admin)"""
         access.require_platform_admin(signed_in_user())
         market = services.create_market(data)
-        db.session.commit()
+        uow.commit()
         return market
 
 
@@ -62,7 +77,7 @@ class MarketById(MethodView):
         market = services.get_market(market_id)
         access.require_market_admin(signed_in_user(), market)
         services.update_market(market, changes)
-        db.session.commit()
+        uow.commit()
         return market
 
 
@@ -87,7 +102,7 @@ class Members(MethodView):
         market = services.get_market(market_id)
         access.require_market_admin(signed_in_user(), market)
         membership = services.add_member(market, data["email"], data["role"])
-        db.session.commit()
+        uow.commit()
         return membership
 
 
@@ -121,7 +136,7 @@ class MarketStalls(MethodView):
         """Apply for a stall in this market; it stays pending until the association approves it"""
         market = services.get_market(market_id)
         stall = services.apply_for_stall(market, signed_in_user(), data)
-        db.session.commit()
+        uow.commit()
         return stall
 
 
@@ -144,7 +159,7 @@ class StallById(MethodView):
         stall = access.require_visible_stall(user, services.get_stall(stall_id))
         access.require_stall_manager(user, stall)
         services.update_stall(stall, changes)
-        db.session.commit()
+        uow.commit()
         return stall
 
 
@@ -153,7 +168,7 @@ def _change_stall_status(stall_id: int, reason: str | None, transition):
     stall = access.require_visible_stall(user, services.get_stall(stall_id))
     access.require_market_admin(user, stall.market)
     transition(stall, reason)
-    db.session.commit()
+    uow.commit()
     return stall
 
 

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
+from market_app.accounts.schemas import UserSchema
 from market_app.core.hours import HoursError, validate_hours
 from market_app.core.schemas import BaseSchema, won
 from market_app.markets.models import STALL_CATEGORIES, MemberRole, StallStatus
@@ -144,3 +145,22 @@ class MarketMapSchema(BaseSchema):
     width = fields.Integer()
     height = fields.Integer()
     stalls = fields.List(fields.Nested(MapStallSchema))
+
+
+class MembershipSummarySchema(BaseSchema):
+    market_id = fields.Integer()
+    market_name = fields.String(attribute="market.name")
+    role = fields.String()
+
+
+class OwnedStallSchema(BaseSchema):
+    id = fields.Integer()
+    market_id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+
+
+class MeSchema(UserSchema):
+    is_platform_admin = fields.Boolean()
+    memberships = fields.List(fields.Nested(MembershipSummarySchema))
+    stalls = fields.List(fields.Nested(OwnedStallSchema))

@@ -5,8 +5,9 @@ import sqlalchemy as sa
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
-from market_app.core.errors import InvalidInput
+from market_app.core.errors import Conflict, InvalidInput
 from market_app.markets.models import Market, StallStatus
+from market_app.markets.services import get_market
 from market_app.orders.models import Cart, CartItem
 from market_app.orders.pricing import delivery_fee, price_lines
 
@@ -48,6 +49,14 @@ def replace_items(user: User, market: Market, items: list[dict]) -> Cart:
     cart.updated_at = utcnow()
     db.session.add(cart)
     return cart
+
+
+def checkout_lines(user: User, market_id: int) -> list[dict]:
+    """The saved cart as order lines, for checking it out."""
+    saved = get_cart(user, get_market(market_id))
+    if saved is None or not saved.items:
+        raise Conflict("The cart is empty.", {"json": {"use_cart": ["the cart is empty"]}})
+    return [{"product_id": item.product_id, "quantity": item.quantity} for item in saved.items]
 
 
 def clear(user: User, market: Market) -> None:

@@ -1,23 +1,25 @@
-"""Placing an order: validate the basket, price it, open its payment, then reserve stock and write the
+"""Placing an order: validate the basket, price it, open its payment, then reserve what it holds and write the
 order in one transaction. Replays of an Idempotency-Key return the first order."""
 
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app
 
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
+from market_app.core import uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.core.money import MIN_PAYMENT_WON
 from market_app.markets.models import Market, StallStatus
-from market_app.orders import stock
-from market_app.orders.models import Fulfillment, Order, OrderItem, StallOrder, StallOrderEvent, StallOrderStatus
+from market_app.orders import cart, hooks, reservations, stock
+from market_app.orders.models import Fulfillment, Order, OrderItem, StallOrder, StallOrderStatus
 from market_app.orders.pricing import PricedLine, delivery_fee, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
@@ -27,23 +29,27 @@ MAX_QUANTITY = 99
 
 @dataclass
 class Checkout:
+    """A basket checked and priced, before anything is written. Participants may add to it in prepare()."""
+
     market: Market
     lines: list[PricedLine]
     fulfillment: Fulfillment
     delivery: dict | None
     note: str | None
+    delivery_fee: int = 0
+    extras: dict = field(default_factory=dict)  # what participants computed for their own reserve()
 
     @property
     def subtotal(self) -> int:
         return sum(line.line_total for line in self.lines)
 
     @property
-    def delivery_fee(self) -> int:
-        return delivery_fee(self.market, self.subtotal) if self.fulfillment == Fulfillment.DELIVERY else 0
-
-    @property
     def total(self) -> int:
         return self.subtotal + self.delivery_fee
+
+    def index_of(self, product_id: int) -> int:
+        """The line's position in the request, to name it in an error."""
+        return next(i for i, line in enumerate(self.lines) if line.product.id == product_id)
 
 
 def request_hash(body: dict) -> str:
@@ -94,40 +100,45 @@ def prepare(data: dict) -> Checkout:
             raise _item_error(index, "product_id", "Listed twice; send one line per product.")
         seen.add(item["product_id"])
     products = {p.id: p for p in db.session.scalars(
-        sa.select(Product).where(Product.id.in_(seen)).options(sa.orm.joinedload(Product.stall)))}
+        sa.select(Product).where(Product.id.in_(seen)).options(so.joinedload(Product.stall)))}
     lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
              for i, item in enumerate(items)]
     checkout = Checkout(market, price_lines(lines, utcnow()), data["fulfillment"], data.get("delivery"),
                         data.get("note"))
+    if checkout.fulfillment == Fulfillment.DELIVERY:
+        _check_delivery(checkout)
+    for participant in hooks.current().participants:
+        participant.prepare(checkout)
     if checkout.total < MIN_PAYMENT_WON:
         # Stripe refuses smaller charges (a 0-won basket cannot even be asked for): refuse before opening a payment.
         raise InvalidInput("items", f"An order must come to at least {MIN_PAYMENT_WON} won.")
-    if checkout.fulfillment == Fulfillment.DELIVERY:
-        if not market.delivery_enabled:
-            raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
-        if not checkout.delivery:
-            raise InvalidInput("delivery", "Delivery needs an address with lat and lng.")
-        if checkout.subtotal < market.min_order_amount:
-            raise InvalidInput("items", f"Delivery needs an order of at least {market.min_order_amount} won.")
     return checkout
 
 
+def _check_delivery(checkout: Checkout) -> None:
+    market = checkout.market
+    if not market.delivery_enabled:
+        raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
+    if not checkout.delivery:
+        raise InvalidInput("delivery", "Delivery needs an address with lat and lng.")
+    if checkout.subtotal < market.min_order_amount:
+        raise InvalidInput("items", f"Delivery needs an order of at least {market.min_order_amount} won.")
+    checkout.delivery_fee = delivery_fee(market, checkout.subtotal)
+
+
 def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
-    """The PaymentIntent is created before the order is written: if Stripe is down nothing is written."""
+    """The PaymentIntent is created before the order is written: if Stripe is down nothing is written. If the
+    order is then not written after all, the intent is cancelled so nobody can pay it."""
     reference = str(uuid.uuid4())
     intent = payments.open_payment_intent(
         amount=checkout.total, reference=reference,
         metadata={"market_id": str(checkout.market.id), "user_id": str(user.id), "kind": PaymentKind.ORDER.value},
     )
+    uow.after_rollback(lambda: payments.cancel_intent_quietly(intent.id))
     return reference, intent
 
 
-def place(user: User, checkout: Checkout, *, reference: str, intent, idempotency_key: str, body_hash: str) -> Order:
-    """Reserve stock and write the order, its stall orders and its payment in the caller's transaction."""
-    now = utcnow()
-    reserved = {}
-    for index, line in sorted(enumerate(checkout.lines), key=lambda pair: pair[1].product.id):  # lock order
-        reserved[line.product.id] = stock.reserve(line.product.id, line.quantity, index)
+def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str, body_hash: str) -> Order:
     delivery = checkout.delivery or {}
     order = Order(
         reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
@@ -135,7 +146,7 @@ def place(user: User, checkout: Checkout, *, reference: str, intent, idempotency
         note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
         delivery_lng=delivery.get("lng"), delivery_slot_start=delivery.get("slot_start"),
         idempotency_key=idempotency_key, request_hash=body_hash,
-        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
+        expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
     )
     by_stall: dict[int, list[PricedLine]] = {}
     for line in checkout.lines:
@@ -146,14 +157,40 @@ def place(user: User, checkout: Checkout, *, reference: str, intent, idempotency
         stall_order.items = [
             OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
                       unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
-                      line_total=line.line_total, reserved_quantity=reserved[line.product.id],
-                      live_session_id=line.live_session_id)
+                      line_total=line.line_total, live_session_id=line.live_session_id)
             for line in lines
         ]
-        stall_order.events = [StallOrderEvent(to_status=StallOrderStatus.PENDING.value, actor_id=user.id)]
+        stall_order.add_event(None, StallOrderStatus.PENDING.value, user.id, None)
         order.stall_orders.append(stall_order)
-    db.session.add(order)
-    db.session.flush()
-    payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
     return order
 
+
+def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bool]:
+    """Place the order described by data (or the saved cart), or find the one this key already placed.
+    Returns (order, created). The caller commits."""
+    body_hash = request_hash(data)
+    replay = find_replay(user, idempotency_key, body_hash)
+    if replay is not None:
+        return replay, False
+    use_cart = data.pop("use_cart")
+    if use_cart:
+        data["items"] = cart.checkout_lines(user, data["market_id"])
+    checkout = prepare(data)
+    reference, intent = open_payment(user, checkout)
+    order = _build_order(user, checkout, reference, idempotency_key, body_hash)
+    try:
+        with db.session.begin_nested():
+            reservations.reserve(checkout, order)
+            db.session.add(order)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same key raced in from a second request and won: answer with its order, drop this intent.
+        payments.cancel_intent_quietly(intent.id)
+        winner = find_replay(user, idempotency_key, body_hash)
+        if winner is None:
+            raise
+        return winner, False
+    payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
+    if use_cart:  # an order of listed items ("buy now") keeps the saved cart
+        cart.clear(user, checkout.market)
+    return order, True

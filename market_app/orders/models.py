@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
+from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum
+from market_app.core.statemachine import TimelineEventMixin
 from market_app.markets.models import Stall
 
 
@@ -123,6 +124,10 @@ class StallOrder(TimestampMixin, db.Model):
         cascade="all, delete-orphan", order_by="StallOrderEvent.id"
     )
 
+    def add_event(self, from_status: str | None, to_status: str, actor_id: int | None, note: str | None) -> None:
+        self.events.append(StallOrderEvent(from_status=from_status, to_status=to_status, actor_id=actor_id,
+                                           reason=note))
+
 
 class OrderItem(db.Model):
     """A line with a snapshot of what the shopper saw: name, unit and unit price at order time."""
@@ -147,16 +152,11 @@ class OrderItem(db.Model):
     live_session_id: so.Mapped[int | None]
 
 
-class StallOrderEvent(db.Model):
+class StallOrderEvent(TimelineEventMixin, db.Model):
     """The stall order's history: every transition with its actor and time."""
 
     __tablename__ = "stall_order_events"
 
-    id: so.Mapped[int] = so.mapped_column(primary_key=True)
     stall_order_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stall_orders.id", ondelete="CASCADE"),
                                                       index=True)
-    from_status: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    to_status: so.Mapped[str] = so.mapped_column(sa.String(20))
-    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
-    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)

@@ -1,18 +1,13 @@
-"""Pricing of order lines and the delivery fee. Other domains (live commerce) plug in price overrides
-here, so checkout never needs rewriting when a new kind of price appears."""
+"""Pricing of order lines and the default delivery fee. Special prices (live offers) plug in through the
+checkout hooks registered at app start, so checkout never needs rewriting when a new kind of price appears."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from market_app.catalog.models import Product
 from market_app.markets.models import Market
-
-
-@dataclass(frozen=True)
-class SpecialPrice:
-    unit_price: int
-    live_session_id: int | None = None
+from market_app.orders import hooks
 
 
 @dataclass(frozen=True)
@@ -27,21 +22,11 @@ class PricedLine:
         return self.unit_price * self.quantity
 
 
-# An override sees the products being bought and the time, and returns special prices by product id.
-PriceOverride = Callable[[Sequence[Product], datetime], dict[int, SpecialPrice]]
-_price_overrides: list[PriceOverride] = []
-
-
-def register_price_override(override: PriceOverride) -> PriceOverride:
-    _price_overrides.append(override)
-    return override
-
-
 def price_lines(lines: Sequence[tuple[Product, int]], now: datetime) -> list[PricedLine]:
     """Each line at the lowest price on offer now: the list price or any override's special price."""
     products = [product for product, _ in lines]
-    specials: dict[int, SpecialPrice] = {}
-    for override in _price_overrides:
+    specials: dict[int, hooks.SpecialPrice] = {}
+    for override in hooks.current().price_overrides:
         for product_id, special in override(products, now).items():
             if product_id not in specials or special.unit_price < specials[product_id].unit_price:
                 specials[product_id] = special

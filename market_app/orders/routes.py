@@ -2,12 +2,11 @@
 
 from flask import current_app, jsonify
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
+from market_app.core import uow
 from market_app.core.auth import login_required, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.db import db
-from market_app.core.errors import Conflict
+from market_app.core.errors import NotFound
 from market_app.core.pagination import SelectPage
 from market_app.extensions import limiter
 from market_app.markets import access as market_access
@@ -25,11 +24,15 @@ from market_app.orders.schemas import (
     RejectSchema,
     StallOrderQueryArgsSchema,
 )
+from market_app.orders.status import StallOrderAction
 from market_app.payments import services as payments
+from market_app.payments.schemas import PaymentSchema, RefundCreateSchema, RefundSchema
 
 blp = Blueprint("orders", __name__, url_prefix="/api/v1", description="Cart, orders and stall orders")
 order_schema = OrderSchema()
 admin_order_schema = OrderSchema(exclude=("payment.client_secret",))
+payment_schema = PaymentSchema()
+admin_payment_schema = PaymentSchema(exclude=("client_secret",))
 
 
 def _order_limit() -> str:
@@ -53,7 +56,7 @@ class MarketCart(MethodView):
         """Replace the cart's lines (an empty list empties it)"""
         user, market = signed_in_user(), get_market(market_id)
         cart.replace_items(user, market, data["items"])
-        db.session.commit()
+        uow.commit()
         return cart.view(user, market)
 
 
@@ -77,42 +80,9 @@ class Orders(MethodView):
     @blp.errors(401, 409, 429, 503)
     def post(self, headers, data):
         """Place an order from one market's stalls (or the saved cart); creates its Stripe payment"""
-        user, key = signed_in_user(), headers["idempotency_key"]
-        body_hash = checkout.request_hash(data)
-        replay = checkout.find_replay(user, key, body_hash)
-        if replay is not None:
-            return replay, 200
-        use_cart = data.pop("use_cart")
-        if use_cart:
-            data["items"] = _cart_lines(user, data["market_id"])
-        basket = checkout.prepare(data)
-        reference, intent = checkout.open_payment(user, basket)
-        try:
-            order = checkout.place(user, basket, reference=reference, intent=intent, idempotency_key=key,
-                                   body_hash=body_hash)
-            if use_cart:  # an order of listed items ("buy now") keeps the saved cart
-                cart.clear(user, basket.market)
-            db.session.commit()
-        except IntegrityError:
-            # The same key raced in from a second request: answer with the order that won.
-            db.session.rollback()
-            payments.cancel_intent_quietly(intent.id)
-            winner = checkout.find_replay(user, key, body_hash)
-            if winner is None:
-                raise
-            return winner, 200
-        except Exception:
-            db.session.rollback()
-            payments.cancel_intent_quietly(intent.id)
-            raise
-        return queries.load_order(order.id)
-
-
-def _cart_lines(user, market_id: int) -> list[dict]:
-    saved = cart.get_cart(user, get_market(market_id))
-    if saved is None or not saved.items:
-        raise Conflict("The cart is empty.", {"json": {"use_cart": ["the cart is empty"]}})
-    return [{"product_id": item.product_id, "quantity": item.quantity} for item in saved.items]
+        order, created = checkout.place_order(signed_in_user(), data, headers["idempotency_key"])
+        uow.commit()
+        return (queries.load_order(order.id), 201) if created else (order, 200)
 
 
 @blp.route("/orders/<int:order_id>")
@@ -128,7 +98,7 @@ class OrderById(MethodView):
         order = access.require_order_viewer(user, services.get_order(order_id))
         # Commit either way: an overdue order is expired, or found paid at Stripe (the event is late) and kept.
         services.expire_if_overdue(order)
-        db.session.commit()
+        uow.commit()
         return jsonify((order_schema if order.user_id == user.id else admin_order_schema).dump(order))
 
 
@@ -141,7 +111,7 @@ def cancel_order(order_id):
     user = signed_in_user()
     order = access.require_order_owner(user, services.get_order(order_id))
     services.cancel_order(order, user)
-    payments.commit_and_send_refunds()
+    uow.commit()
     return order
 
 
@@ -176,11 +146,11 @@ class MarketOrders(MethodView):
         return queries.market_orders(market, **args)
 
 
-def _act(stall_order_id: int, action: str, reason: str | None = None):
+def _act(stall_order_id: int, action: StallOrderAction, reason: str | None = None):
     user = signed_in_user()
     stall_order = access.require_stall_order_merchant(user, services.get_stall_order(stall_order_id))
     services.transition(stall_order, action, user, reason)
-    payments.commit_and_send_refunds()
+    uow.commit()
     return stall_order
 
 
@@ -190,7 +160,7 @@ def _act(stall_order_id: int, action: str, reason: str | None = None):
 @blp.errors(401, 403, 404, 409)
 def accept(stall_order_id):
     """Accept the stall's part of a paid order"""
-    return _act(stall_order_id, "accept")
+    return _act(stall_order_id, StallOrderAction.ACCEPT)
 
 
 @blp.route("/stall-orders/<int:stall_order_id>/reject", methods=["POST"])
@@ -200,7 +170,7 @@ def accept(stall_order_id):
 @blp.errors(401, 403, 404, 409)
 def reject(data, stall_order_id):
     """Reject the stall's part with a reason: its stock is released and its part refunded exactly"""
-    return _act(stall_order_id, "reject", data["reason"])
+    return _act(stall_order_id, StallOrderAction.REJECT, data["reason"])
 
 
 @blp.route("/stall-orders/<int:stall_order_id>/ready", methods=["POST"])
@@ -209,7 +179,7 @@ def reject(data, stall_order_id):
 @blp.errors(401, 403, 404, 409)
 def ready(stall_order_id):
     """Mark the stall's part packed and ready at the stall"""
-    return _act(stall_order_id, "ready")
+    return _act(stall_order_id, StallOrderAction.READY)
 
 
 @blp.route("/stall-orders/<int:stall_order_id>/hand-over", methods=["POST"])
@@ -218,4 +188,35 @@ def ready(stall_order_id):
 @blp.errors(401, 403, 404, 409)
 def hand_over(stall_order_id):
     """Hand the stall's part to the shopper or the delivery desk"""
-    return _act(stall_order_id, "hand_over")
+    return _act(stall_order_id, StallOrderAction.HAND_OVER)
+
+
+@blp.route("/stall-orders/<int:stall_order_id>/refund", methods=["POST"])
+@login_required
+@blp.arguments(RefundCreateSchema)
+@blp.response(201, RefundSchema)
+@blp.errors(401, 403, 404, 409)
+def refund_stall_order(data, stall_order_id):
+    """Refund part of a paid stall order (its stall's owner or the market's admins), never beyond what was paid"""
+    user = signed_in_user()
+    stall_order = access.require_stall_order_refunder(user, services.get_stall_order(stall_order_id))
+    refund = services.refund_part(stall_order, data["amount"], data["reason"], user)
+    uow.commit()
+    return refund
+
+
+@blp.route("/orders/<int:order_id>/payment")
+class OrderPayment(MethodView):
+    decorators = [login_required]
+
+    @blp.alt_response(200, schema=PaymentSchema, success=True,
+                      description="The payment; client_secret only for the shopper who placed the order")
+    @blp.errors(401, 404)
+    def get(self, order_id):
+        """The order's payment: status, amount, refunds"""
+        user = signed_in_user()
+        order = access.require_order_viewer(user, services.get_order(order_id))
+        payment = payments.payment_for_order(order.id)
+        if payment is None:
+            raise NotFound("This order has no payment.")
+        return jsonify((payment_schema if order.user_id == user.id else admin_payment_schema).dump(payment))

@@ -8,34 +8,20 @@ import sqlalchemy as sa
 import stripe
 
 from market_app.accounts.models import User
-from market_app.core.db import db, utcnow
+from market_app.core import uow
+from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import InvalidTransition, NotFound
-from market_app.orders import stock
-from market_app.orders.models import (
-    CLOSED_STALL_ORDER_STATUSES,
-    Order,
-    OrderStatus,
-    StallOrder,
-    StallOrderEvent,
-    StallOrderStatus,
-)
-from market_app.orders.status import refresh_status
+from market_app.core.signals import order_closed, order_paid, stall_order_moved
+from market_app.orders import hooks, reservations
+from market_app.orders.models import CLOSED_STALL_ORDER_STATUSES, Order, OrderStatus, StallOrder, StallOrderStatus
+from market_app.orders.status import STALL_ORDER_MACHINE, StallOrderAction, refresh_status, set_status
 from market_app.payments import services as payments
 from market_app.payments.gateway import PaymentProviderUnavailable
 from market_app.payments.models import Payment, PaymentKind, PaymentStatus
-from market_app.payments.settlement import is_paid_out
-from market_app.payments.signals import payment_succeeded
 
 log = logging.getLogger(__name__)
 S = StallOrderStatus
-
-# action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[tuple[StallOrderStatus, ...], StallOrderStatus]] = {
-    "accept": ((S.PENDING,), S.ACCEPTED),
-    "reject": ((S.PENDING, S.ACCEPTED), S.REJECTED),
-    "ready": ((S.ACCEPTED,), S.READY),
-    "hand_over": ((S.READY,), S.HANDED_OVER),
-}
+A = StallOrderAction
 
 
 def get_order(order_id: int) -> Order:
@@ -52,28 +38,24 @@ def get_stall_order(stall_order_id: int) -> StallOrder:
     return stall_order
 
 
-def _move(stall_order: StallOrder, to_status: StallOrderStatus, actor: User | None, reason: str | None) -> None:
-    stall_order.events.append(StallOrderEvent(from_status=stall_order.status.value, to_status=to_status.value,
-                                              actor_id=actor.id if actor else None, reason=reason))
-    stall_order.status = to_status
+def _move(stall_order: StallOrder, action: StallOrderAction, actor_id: int | None, reason: str | None) -> None:
+    from_status = stall_order.status
+    to_status = STALL_ORDER_MACHINE.fire(stall_order, action, actor_id=actor_id, note=reason)
     if to_status in CLOSED_STALL_ORDER_STATUSES:
         stall_order.reason = reason  # shown to the shopper next to the rejected or cancelled part
     if to_status in CLOSED_STALL_ORDER_STATUSES or to_status == S.HANDED_OVER:
         stall_order.closed_at = utcnow()
+    stall_order_moved.send(stall_order, from_status=from_status, to_status=to_status, actor_id=actor_id, note=reason)
 
 
-def transition(stall_order: StallOrder, action: str, actor: User, reason: str | None = None) -> StallOrder:
+def transition(stall_order: StallOrder, action: StallOrderAction, actor: User, reason: str | None = None) -> StallOrder:
     """Apply one merchant action; anything the current state does not allow is a 409."""
-    allowed_from, to_status = TRANSITIONS[action]
     order = stall_order.order
     if order.paid_at is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
-        raise InvalidTransition(f"Cannot {action.replace('_', ' ')}: the order is {order.status.value}.")
-    if stall_order.status not in allowed_from:
-        raise InvalidTransition(
-            f"Cannot {action.replace('_', ' ')} a stall order that is {stall_order.status.value}.")
-    _move(stall_order, to_status, actor, reason)
-    if to_status == S.REJECTED:
-        stock.release(stall_order.items)
+        raise InvalidTransition(f"Cannot {action.value.replace('_', ' ')}: the order is {order.status.value}.")
+    _move(stall_order, action, actor.id, reason)
+    if stall_order.status == S.REJECTED:
+        reservations.release_stall_order(stall_order)
         _refund_closed_part(order, stall_order, actor, reason or "rejected by the stall")
     refresh_status(order)
     return stall_order
@@ -83,27 +65,21 @@ def _refund_closed_part(order: Order, stall_order: StallOrder, actor: User | Non
     """A stall order closed after payment is refunded for exactly its part; the delivery fee goes back too
     once nothing is left to deliver."""
     payment = payments.payment_for_order(order.id)
-    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+    if payment is None:
         return
-    _refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor)
+    actor_id = actor.id if actor else None
+    payments.refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor_id)
     if all(s.status in CLOSED_STALL_ORDER_STATUSES for s in order.stall_orders):
-        _refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor)
-
-
-def _refund_rest(payment: Payment, cap: int, stall_order_id: int | None, reason: str, actor: User | None) -> None:
-    payments.lock_for_refund(payment)  # what is left is read after any concurrent refund has committed
-    rest = cap - payments.refunded_for(payment, stall_order_id)
-    if rest > 0:
-        payments.request_refund(payment, rest, cap=cap, stall_order_id=stall_order_id, reason=reason,
-                                actor_id=actor.id if actor else None)
+        payments.refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor_id)
 
 
 def _close_order(order: Order, status: OrderStatus, actor: User | None, reason: str) -> None:
     for stall_order in order.stall_orders:
         if stall_order.status not in CLOSED_STALL_ORDER_STATUSES:
-            _move(stall_order, S.CANCELLED, actor, reason)
-        stock.release(stall_order.items)
-    order.status, order.closed_at = status, utcnow()
+            _move(stall_order, A.CANCEL, actor.id if actor else None, reason)
+    reservations.release_order(order)
+    set_status(order, status)
+    order_closed.send(order, status=status, reason=reason)
 
 
 def cancel_order(order: Order, actor: User) -> Order:
@@ -114,19 +90,21 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise InvalidTransition("A stall has already accepted this order; ask the stall to cancel its part.")
     payment = payments.payment_for_order(order.id)
     if order.status == OrderStatus.PENDING_PAYMENT and payment is not None:
-        # Only once Stripe has cancelled it: an intent paid meanwhile must still reach _order_paid to be refunded.
+        # Only once Stripe has cancelled it: an intent paid meanwhile must still reach on_payment_succeeded
+        # to be refunded.
         if payments.cancel_intent_quietly(payment.payment_intent_id):
             payment.status = PaymentStatus.CANCELED
     _close_order(order, OrderStatus.CANCELLED, actor, "cancelled by the shopper")
-    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+    if payment is not None:
         _refund_everything(order, payment, "cancelled by the shopper", actor)
     return order
 
 
 def _refund_everything(order: Order, payment: Payment, reason: str, actor: User | None) -> None:
+    actor_id = actor.id if actor else None
     for stall_order in order.stall_orders:
-        _refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor)
-    _refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor)
+        payments.refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor_id)
+    payments.refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor_id)
 
 
 # --- expiry --------------------------------------------------------------------------------------------
@@ -160,16 +138,15 @@ def expire_overdue_orders(now: datetime | None = None) -> int:
     ).all()
     expired = 0
     for order_id in overdue:
-        expired += expire_if_overdue(db.session.get(Order, order_id), now)
-        db.session.commit()
+        with uow.unit_of_work():
+            expired += expire_if_overdue(db.session.get(Order, order_id), now)
     return expired
 
 
 # --- reactions to payments -----------------------------------------------------------------------------
 
 
-@payment_succeeded.connect
-def _order_paid(payment: Payment, **_kwargs) -> None:
+def on_payment_succeeded(payment: Payment, **_kwargs) -> None:
     """Paid: the stalls now see the order. Money for an order that is already closed goes straight back."""
     if payment.kind != PaymentKind.ORDER:
         return
@@ -179,17 +156,21 @@ def _order_paid(payment: Payment, **_kwargs) -> None:
         for stall_order in order.stall_orders:
             stall_order.notified_at = order.paid_at
         refresh_status(order)
+        order_paid.send(order)
         log.info("Order %s paid; notified stalls %s", order.id, [s.stall_id for s in order.stall_orders])
     else:
         _refund_everything(order, payment, f"paid after the order was {order.status.value}", None)
 
 
 def refund_part(stall_order: StallOrder, amount: int, reason: str, actor: User):
-    """A merchant's or association's partial refund of one stall order (a missing item, a weight short)."""
+    """A merchant's or association's partial refund of one stall order (a missing item, a weight short).
+    The stall order's row is locked first: a payout of the same sale takes the same lock, so the two never
+    both go through."""
     if stall_order.order.paid_at is None:
         raise InvalidTransition("The order has not been paid.")
-    if is_paid_out(stall_order.id):
-        raise InvalidTransition("This sale was already paid out to the stall; settle the difference offline.")
+    lock_row(StallOrder, stall_order.id)
+    for guard in hooks.current().refund_guards:
+        guard(stall_order)
     payment = payments.payment_for_order(stall_order.order_id)
     return payments.request_refund(payment, amount, cap=stall_order.subtotal, stall_order_id=stall_order.id,
                                    reason=reason, actor_id=actor.id)

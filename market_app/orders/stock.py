@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from market_app.catalog.models import Product
 from market_app.core.db import db
 from market_app.core.errors import Conflict
+from market_app.orders.hooks import ReservationParticipant
 from market_app.orders.models import OrderItem
 
 
@@ -43,3 +44,15 @@ def release(items: list[OrderItem]) -> None:
                 .execution_options(synchronize_session=False)
             )
             item.reserved_quantity = 0
+
+
+class StockReservation(ReservationParticipant):
+    """Every line takes its units from tracked stock, products in id order so concurrent orders lock alike."""
+
+    def reserve(self, checkout, order) -> None:
+        items = [item for stall_order in order.stall_orders for item in stall_order.items]
+        for item in sorted(items, key=lambda item: item.product_id):
+            item.reserved_quantity = reserve(item.product_id, item.quantity, checkout.index_of(item.product_id))
+
+    def release_stall_order(self, stall_order) -> None:
+        release(stall_order.items)

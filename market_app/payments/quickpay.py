@@ -13,7 +13,6 @@ from market_app.core.errors import NotFound
 from market_app.markets.models import Stall
 from market_app.payments import services
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, QuickPayStatus
-from market_app.payments.signals import payment_succeeded
 
 
 def create_request(stall: Stall, merchant: User, amount: int, memo: str | None) -> QuickPayRequest:
@@ -46,9 +45,9 @@ def qr_png_data_uri(url: str) -> str:
     return segno.make(url, error="m").png_data_uri(scale=6, border=2)
 
 
-@payment_succeeded.connect
-def _quick_pay_paid(payment: Payment, **_kwargs) -> None:
+def on_payment_succeeded(payment: Payment, **_kwargs) -> None:
+    """A quick pay's payment succeeded: the in-person sale is recorded for the stall."""
     if payment.kind != PaymentKind.QUICK_PAY:
         return
-    request = db.session.scalar(sa.select(QuickPayRequest).filter_by(payment_id=payment.id))
-    request.status, request.paid_at = QuickPayStatus.PAID, utcnow()
+    pay_request = db.session.scalar(sa.select(QuickPayRequest).filter_by(payment_id=payment.id))
+    pay_request.status, pay_request.paid_at = QuickPayStatus.PAID, utcnow()

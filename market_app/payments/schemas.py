@@ -1,9 +1,9 @@
-"""Payment, refund, quick-pay and payout schemas."""
+"""Payment, refund and quick-pay schemas."""
 
 from marshmallow import fields, validate
 
 from market_app.core.money import MIN_PAYMENT_WON
-from market_app.core.schemas import BaseSchema, DateRangeSchema, won
+from market_app.core.schemas import BaseSchema, won
 
 
 class RefundSchema(BaseSchema):
@@ -61,42 +61,3 @@ class QuickPaySchema(BaseSchema):
     client_secret = fields.String(metadata={"description": "For Stripe.js on the paying phone"})
     payment_intent_id = fields.String()
     paid_at = fields.DateTime(allow_none=True)
-
-
-class PeriodSchema(DateRangeSchema):
-    """A payout period: both days required."""
-
-    max_days = 93
-
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local day"})
-    to = fields.Date(required=True, metadata={"description": "Last local day, inclusive"})
-
-
-class PayoutLineSchema(BaseSchema):
-    stall_order_id = fields.Integer(allow_none=True)
-    quick_pay_id = fields.Integer(allow_none=True)
-    sold_at = fields.DateTime()
-    gross = fields.Integer()
-    refunds = fields.Integer()
-    commission = fields.Integer()
-    net = fields.Integer()
-
-
-class PayoutSchema(BaseSchema):
-    id = fields.Integer()
-    market_id = fields.Integer()
-    stall_id = fields.Integer()
-    period_start = fields.Date()
-    period_end = fields.Date()
-    gross = fields.Integer()
-    refunds = fields.Integer()
-    commission = fields.Integer()
-    commission_bps = fields.Integer()
-    net = fields.Integer()
-    method = fields.String()
-    status = fields.String()
-    transfer_group = fields.String()
-    stripe_transfer_id = fields.String(allow_none=True)
-    last_error = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    lines = fields.List(fields.Nested(PayoutLineSchema))

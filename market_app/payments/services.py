@@ -6,8 +6,10 @@ import sqlalchemy as sa
 import stripe
 from flask import current_app
 
+from market_app.core import uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
+from market_app.core.signals import payment_failed, payment_succeeded
 from market_app.payments import gateway
 from market_app.payments.models import (
     FINAL_PAYMENT_STATUSES,
@@ -18,7 +20,6 @@ from market_app.payments.models import (
     RefundStatus,
     WebhookEvent,
 )
-from market_app.payments.signals import payment_failed, payment_succeeded
 
 log = logging.getLogger(__name__)
 CURRENCY = "krw"
@@ -96,29 +97,41 @@ def lock_for_refund(payment: Payment) -> None:
 
 def request_refund(payment: Payment, amount: int, *, cap: int, stall_order_id: int | None, reason: str,
                    actor_id: int | None) -> Refund:
-    """Record a refund of part of a payment. cap is what was paid for that part (a stall order's subtotal,
-    the delivery fee); neither the part nor the payment can ever be refunded beyond what was paid."""
+    """Record a refund of part of a payment, sent to Stripe once the unit of work commits. cap is what was paid
+    for that part (a stall order's subtotal, the delivery fee); neither the part nor the payment can ever be
+    refunded beyond what was paid."""
     if payment.status != PaymentStatus.SUCCEEDED:
         raise Conflict("Nothing to refund: the payment has not succeeded.")
     lock_for_refund(payment)
-    left_for_part = cap - refunded_for(payment, stall_order_id)
-    left_overall = payment.amount - payment.refunded_amount
-    if amount <= 0 or amount > min(left_for_part, left_overall):
-        raise InvalidInput("amount", f"Refundable here: at most {min(left_for_part, left_overall)} won.")
+    left = refundable(payment, cap, stall_order_id)
+    if amount <= 0 or amount > left:
+        raise InvalidInput("amount", f"Refundable here: at most {left} won.")
     refund = Refund(payment=payment, amount=amount, stall_order_id=stall_order_id, reason=reason, actor_id=actor_id)
     db.session.add(refund)
-    db.session.info.setdefault("refunds_to_send", []).append(refund)
+    db.session.flush()
+    uow.after_commit(lambda refund_id=refund.id: _send_committed_refund(refund_id))
     return refund
 
 
-def commit_and_send_refunds() -> None:
-    """Commit the request's work, then send the refunds it recorded. The refund rows exist before Stripe
-    is asked, so no refund can happen at Stripe without a record here."""
-    queued = db.session.info.pop("refunds_to_send", [])
-    db.session.commit()
-    for refund in queued:
-        send_refund(refund)
-        db.session.commit()
+def refundable(payment: Payment, cap: int, stall_order_id: int | None) -> int:
+    """What is left to refund of one part of a payment (read under lock_for_refund)."""
+    return max(0, min(cap - refunded_for(payment, stall_order_id), payment.amount - payment.refunded_amount))
+
+
+def refund_rest(payment: Payment, cap: int, stall_order_id: int | None, reason: str, actor_id: int | None) -> None:
+    """Refund whatever is still unrefunded of one part (a closed stall order, the delivery fee); nothing when
+    the payment has not succeeded or the part is already refunded."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return
+    lock_for_refund(payment)  # what is left is read after any concurrent refund has committed
+    left = refundable(payment, cap, stall_order_id)
+    if left > 0:
+        request_refund(payment, left, cap=cap, stall_order_id=stall_order_id, reason=reason, actor_id=actor_id)
+
+
+def _send_committed_refund(refund_id: int) -> None:
+    with uow.unit_of_work():
+        send_refund(db.session.get(Refund, refund_id))
 
 
 def send_refund(refund: Refund) -> Refund:
@@ -142,10 +155,10 @@ def send_refund(refund: Refund) -> Refund:
 
 
 def send_pending_refunds() -> int:
-    pending = db.session.scalars(sa.select(Refund).filter_by(status=RefundStatus.PENDING).order_by(Refund.id)).all()
-    for refund in pending:
-        send_refund(refund)
-        db.session.commit()
+    pending = db.session.scalars(sa.select(Refund.id).filter_by(status=RefundStatus.PENDING).order_by(Refund.id)).all()
+    for refund_id in pending:
+        with uow.unit_of_work():
+            send_refund(db.session.get(Refund, refund_id))
     return len(pending)
 
 
@@ -194,7 +207,11 @@ def handle_event(event: stripe.Event) -> str:
     """Process a verified event once. Returns what happened, for the response and the logs."""
     if db.session.get(WebhookEvent, event.id) is not None:
         return "duplicate"
-    db.session.add(WebhookEvent(id=event.id, type=event.type))
+    try:
+        with db.session.begin_nested():  # the same event delivered twice at once: the second waits, then is refused
+            db.session.add(WebhookEvent(id=event.id, type=event.type))
+    except sa.exc.IntegrityError:
+        return "duplicate"
     if event.type not in HANDLED_EVENTS:
         return "ignored"
     intent = event.data.object.to_dict()

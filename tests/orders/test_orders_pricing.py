@@ -2,25 +2,27 @@
 
 import pytest
 
-from market_app.orders import pricing
+from market_app.orders import hooks
 
 API = "/api/v1"
 
 
 @pytest.fixture
-def special_price():
+def special_price(app):
     """Register a price override for the test, and take it away afterwards."""
+    overrides = hooks.for_app(app).price_overrides
     registered = []
 
     def special_price(product_id: int, unit_price: int, live_session_id: int | None):
         def override(products, now):
-            return {p.id: pricing.SpecialPrice(unit_price, live_session_id) for p in products if p.id == product_id}
+            return {p.id: hooks.SpecialPrice(unit_price, live_session_id) for p in products if p.id == product_id}
 
-        registered.append(pricing.register_price_override(override))
+        overrides.append(override)
+        registered.append(override)
 
     yield special_price
     for override in registered:
-        pricing._price_overrides.remove(override)
+        overrides.remove(override)
 
 
 def test_a_lower_special_price_is_charged_and_attributed_to_its_session(shop, checkout, special_price):

@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 from market_app.catalog.models import Product
 from market_app.extensions import db
 from market_app.orders.models import Order, StallOrder
-from market_app.payments.models import Payment, Payout, PayoutLine, QuickPayRequest, Refund, WebhookEvent
+from market_app.payments.models import Payment, QuickPayRequest, Refund, WebhookEvent
+from market_app.settlement.models import Payout, PayoutLine
 from tests.conftest import Stand
 from tests.localstripe_plugin import free_port
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from market_app.markets.models import Market
-from market_app.payments.settlement import STATEMENT_COLUMNS
+from market_app.settlement.services import STATEMENT_COLUMNS
 from tests.conftest import Stand, order_body, place_order, post_event
 from tests.payments.conftest import (
     API,

@@ -10,25 +10,17 @@ import sqlalchemy as sa
 import stripe
 
 from market_app.accounts.models import User
+from market_app.core import uow
 from market_app.core.csvutil import to_csv
-from market_app.core.db import db
-from market_app.core.errors import Conflict
+from market_app.core.db import db, lock_row
+from market_app.core.errors import Conflict, InvalidTransition
 from market_app.core.money import commission_on
 from market_app.core.timeutil import local_day_bounds
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import StallOrder, StallOrderStatus
 from market_app.payments import gateway, services
-from market_app.payments.models import (
-    Payment,
-    Payout,
-    PayoutLine,
-    PayoutMethod,
-    PayoutStatus,
-    QuickPayRequest,
-    QuickPayStatus,
-    Refund,
-    RefundStatus,
-)
+from market_app.payments.models import Payment, QuickPayRequest, QuickPayStatus, Refund, RefundStatus
+from market_app.settlement.models import Payout, PayoutLine, PayoutMethod, PayoutStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +59,10 @@ def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale
                StallOrder.closed_at >= start, StallOrder.closed_at < end, StallOrder.id.not_in(settled_orders))
         .order_by(StallOrder.id)
     ).all()
+    # A refund of the same sale locks its stall order too: take the locks (in id order), then read the refunds
+    # that committed before them, so the payout and a refund never both count the same won.
+    for stall_order in stall_orders:
+        lock_row(StallOrder, stall_order.id)
     refunds = _refunds_by_stall_order([s.id for s in stall_orders])
     sales = [Sale(s.stall_id, s.closed_at, s.subtotal, refunds.get(s.id, 0), stall_order_id=s.id)
              for s in stall_orders]
@@ -104,42 +100,48 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User) ->
             method=PayoutMethod.STRIPE_TRANSFER if stall.stripe_account_id else PayoutMethod.BANK_TRANSFER,
             transfer_group=f"market-{market.id}-{first_day.isoformat()}-{last_day.isoformat()}",
         )
-        db.session.add(payout)
         payouts.append(payout)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add_all(payouts)
     except sa.exc.IntegrityError as error:
-        db.session.rollback()
         raise Conflict("These sales were just paid out by another run.") from error
+    payout_ids = [payout.id for payout in payouts]
+    uow.after_commit(lambda: send_transfers(payout_ids))
     return payouts
 
 
-def send_transfers(payouts: list[Payout]) -> None:
+def send_transfers(payout_ids: list[int]) -> None:
     """After the payouts are committed: pay connected accounts through Stripe, one idempotent Transfer each."""
-    for payout in payouts:
-        if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID:
-            continue
-        if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
-            payout.status = PayoutStatus.PAID
-            db.session.commit()
-            continue
-        stall = db.session.get(Stall, payout.stall_id)
-        try:
-            transfer = gateway.create_transfer(
-                services.stripe_client(), amount=payout.net, currency=services.CURRENCY,
-                destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
-                idempotency_key=f"payout-{payout.transfer_group}-{payout.id}",
-            )
-        except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
-            log.warning("Transfer for payout %s failed: %s", payout.id, error)
-            payout.status, payout.last_error = PayoutStatus.FAILED, str(error)[:255]
-        else:
-            payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer.id, None
-        db.session.commit()
+    for payout_id in payout_ids:
+        with uow.unit_of_work():
+            _send_transfer(db.session.get(Payout, payout_id))
 
 
-def is_paid_out(stall_order_id: int) -> bool:
-    return db.session.scalar(sa.select(PayoutLine.id).filter_by(stall_order_id=stall_order_id)) is not None
+def _send_transfer(payout: Payout) -> None:
+    if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID:
+        return
+    if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
+        payout.status = PayoutStatus.PAID
+        return
+    stall = db.session.get(Stall, payout.stall_id)
+    try:
+        transfer = gateway.create_transfer(
+            services.stripe_client(), amount=payout.net, currency=services.CURRENCY,
+            destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
+            idempotency_key=f"payout-{payout.transfer_group}-{payout.id}",
+        )
+    except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
+        log.warning("Transfer for payout %s failed: %s", payout.id, error)
+        payout.status, payout.last_error = PayoutStatus.FAILED, str(error)[:255]
+    else:
+        payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer.id, None
+
+
+def refuse_refund_once_paid_out(stall_order: StallOrder) -> None:
+    """A refund guard (orders calls it with the stall order's row locked, as run_payouts locks it)."""
+    if db.session.scalar(sa.select(PayoutLine.id).filter_by(stall_order_id=stall_order.id)) is not None:
+        raise InvalidTransition("This sale was already paid out to the stall; settle the difference offline.")
 
 
 STATEMENT_COLUMNS = ("payout_id", "stall_id", "stall_name", "period_start", "period_end", "method", "status",

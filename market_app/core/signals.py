@@ -1,0 +1,21 @@
+"""Every cross-domain event, declared in this one place. A lower layer sends; a higher layer connects its
+handlers in its wiring.connect(app), called from create_app (never by import side effects).
+
+Receivers run inside the sender's unit of work: they change rows in the same transaction, and whatever must
+follow the commit (a Stripe call, a job, a notification) they register with core.uow.after_commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# payments -- sender: the Payment
+payment_succeeded = _signals.signal("payment-succeeded")
+payment_failed = _signals.signal("payment-failed")
+
+# orders -- sender: the Order
+order_paid = _signals.signal("order-paid")  # the stalls may now prepare it
+order_status_changed = _signals.signal("order-status-changed")  # kwargs: from_status, to_status
+order_closed = _signals.signal("order-closed")  # cancelled or expired; kwargs: status, reason
+# orders -- sender: the StallOrder; kwargs: from_status, to_status, actor_id, note
+stall_order_moved = _signals.signal("stall-order-moved")

@@ -1,0 +1,80 @@
+"""Extension points of checkout and refunds, registered at app start by the domains above orders: special prices (live
+offers) and reservation participants (stock, a delivery slot's place, a live offer's cap). Orders never imports
+those domains; they plug in here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from market_app.catalog.models import Product
+    from market_app.orders.checkout import Checkout
+    from market_app.orders.models import Order, StallOrder
+
+
+@dataclass(frozen=True)
+class SpecialPrice:
+    unit_price: int
+    live_session_id: int | None = None
+
+
+# An override sees the products being bought and the time, and returns special prices by product id.
+PriceOverride = Callable[["Sequence[Product]", datetime], "dict[int, SpecialPrice]"]
+
+
+class ReservationParticipant:
+    """Something an order holds from placement until it closes. Every method may be left as it is.
+
+    prepare: before any money or stock is touched; check and refuse (InvalidInput naming the field), or add to
+             the checkout (a delivery fee).
+    reserve: inside the order's transaction, after its rows are built; take the place atomically or raise.
+    release_stall_order: a stall order closed (rejected, cancelled): give back what it held.
+    release_order: the order closed (cancelled, expired): give back what the order as a whole held.
+    Releases must be idempotent: an order can be closed by a job that runs twice.
+    """
+
+    def prepare(self, checkout: Checkout) -> None:
+        pass
+
+    def reserve(self, checkout: Checkout, order: Order) -> None:
+        pass
+
+    def release_stall_order(self, stall_order: StallOrder) -> None:
+        pass
+
+    def release_order(self, order: Order) -> None:
+        pass
+
+
+# A refund guard raises (Conflict) when a stall order may no longer be refunded through the platform, e.g. the
+# sale was already paid out to the stall. It runs with the stall order's row locked.
+RefundGuard = Callable[["StallOrder"], None]
+
+
+@dataclass
+class CheckoutHooks:
+    price_overrides: list[PriceOverride] = field(default_factory=list)
+    participants: list[ReservationParticipant] = field(default_factory=list)
+    refund_guards: list[RefundGuard] = field(default_factory=list)
+
+
+_KEY = "orders.checkout_hooks"
+
+
+def init_app(app: Flask, *participants: ReservationParticipant) -> CheckoutHooks:
+    hooks = CheckoutHooks(participants=list(participants))
+    app.extensions[_KEY] = hooks
+    return hooks
+
+
+def for_app(app: Flask) -> CheckoutHooks:
+    return app.extensions[_KEY]
+
+
+def current() -> CheckoutHooks:
+    return current_app.extensions[_KEY]

@@ -1,0 +1,22 @@
+"""What an order holds while it is open (stock, and whatever the participants registered at app start hold:
+a delivery slot's place, a live offer's cap), taken in one step at checkout and given back in one place."""
+
+from market_app.orders import hooks
+from market_app.orders.models import Order, StallOrder
+
+
+def reserve(checkout, order: Order) -> None:
+    for participant in hooks.current().participants:
+        participant.reserve(checkout, order)
+
+
+def release_stall_order(stall_order: StallOrder) -> None:
+    for participant in hooks.current().participants:
+        participant.release_stall_order(stall_order)
+
+
+def release_order(order: Order) -> None:
+    for stall_order in order.stall_orders:
+        release_stall_order(stall_order)
+    for participant in hooks.current().participants:
+        participant.release_order(order)

@@ -1,0 +1,44 @@
+"""Payout run and payout schemas."""
+
+from marshmallow import fields
+
+from market_app.core.schemas import BaseSchema, DateRangeSchema
+
+
+class PeriodSchema(DateRangeSchema):
+    """A payout period: both days required."""
+
+    max_days = 93
+
+    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local day"})
+    to = fields.Date(required=True, metadata={"description": "Last local day, inclusive"})
+
+
+class PayoutLineSchema(BaseSchema):
+    stall_order_id = fields.Integer(allow_none=True)
+    quick_pay_id = fields.Integer(allow_none=True)
+    sold_at = fields.DateTime()
+    gross = fields.Integer()
+    refunds = fields.Integer()
+    commission = fields.Integer()
+    net = fields.Integer()
+
+
+class PayoutSchema(BaseSchema):
+    id = fields.Integer()
+    market_id = fields.Integer()
+    stall_id = fields.Integer()
+    period_start = fields.Date()
+    period_end = fields.Date()
+    gross = fields.Integer()
+    refunds = fields.Integer()
+    commission = fields.Integer()
+    commission_bps = fields.Integer()
+    net = fields.Integer()
+    method = fields.String()
+    status = fields.String()
+    transfer_group = fields.String()
+    stripe_transfer_id = fields.String(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    lines = fields.List(fields.Nested(PayoutLineSchema))
