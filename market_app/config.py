@@ -48,6 +48,14 @@ class Config:
 
     ORDER_PAYMENT_TIMEOUT_MINUTES = _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
 
+    # Redis: the task queue's broker (and shared rate limits and caching) when set.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    # Without Redis the task queue keeps its messages in this SQLite file; the worker must see the same file.
+    JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
+    JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "market")
+    # Run jobs in-process at once instead of queueing them (tests; never in production).
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
+
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
@@ -63,3 +71,4 @@ class TestConfig(Config):
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    JOBS_IMMEDIATE = True

@@ -41,6 +41,9 @@ def app(localstripe_url):
         SQLALCHEMY_DATABASE_URI = _database_url()
         STRIPE_API_KEY = TEST_API_KEY
         STRIPE_API_BASE = localstripe_url
+        # The queue the real worker (tests/worker_plugin.py) reads; jobs otherwise run inline (JOBS_IMMEDIATE).
+        JOBS_SQLITE_PATH = os.path.join(tempfile.mkdtemp(prefix="market-jobs-"), "jobs.db")
+        JOBS_QUEUE_NAME = f"market-test-{uuid.uuid4().hex[:8]}"
 
     app = create_app(SessionConfig)
     with app.app_context():

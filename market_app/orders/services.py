@@ -131,6 +131,12 @@ def expire_if_overdue(order: Order, now: datetime | None = None) -> bool:
     return True
 
 
+def expire_order(order_id: int) -> bool:
+    """The job queued for an order's deadline: expire it if it is still unpaid then."""
+    order = db.session.get(Order, order_id)
+    return order is not None and expire_if_overdue(order)
+
+
 def expire_overdue_orders(now: datetime | None = None) -> int:
     now = now or utcnow()
     overdue = db.session.scalars(

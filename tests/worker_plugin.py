@@ -1,0 +1,71 @@
+"""Pytest plugin: the real task worker (huey_consumer on market_app.worker) in a subprocess, against the test
+database and the session's localstripe, with the app under test queueing to it instead of running jobs inline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from market_app.core.jobs import huey_of
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def worker_environment(app) -> dict[str, str]:
+    """The worker reads the same settings as the app under test, from the environment."""
+    config = app.config
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "JOBS_"))}
+    env.update({
+        "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
+        "STRIPE_API_KEY": config["STRIPE_API_KEY"], "STRIPE_API_BASE": config["STRIPE_API_BASE"],
+        "STRIPE_WEBHOOK_SECRET": config["STRIPE_WEBHOOK_SECRET"], "REDIS_URL": config["REDIS_URL"],
+        "JOBS_SQLITE_PATH": config["JOBS_SQLITE_PATH"], "JOBS_QUEUE_NAME": config["JOBS_QUEUE_NAME"],
+        "PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "1024",
+    })
+    return env
+
+
+@pytest.fixture
+def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
+    """A running worker; jobs the app queues during the test go to it (the queue is emptied first)."""
+    huey = huey_of(app)
+    huey.immediate = False
+    huey.flush()
+    log_path = tmp_path / "worker.log"
+    command = [sys.executable, "-m", "huey.bin.huey_consumer", "market_app.worker.huey",
+               "--workers", "2", "--worker-type", "thread", "--delay", "0.05", "--max-delay", "0.2",
+               "--scheduler-interval", "1", "--no-periodic"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=worker_environment(app), stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        huey.flush()
+        huey.immediate = True
+        if process.returncode not in (0, -15):
+            print(log_path.read_text())
+
+
+def eventually(check: Callable[[], object], timeout: float = 20.0, interval: float = 0.1):
+    """Poll check() until it returns something truthy (the worker runs in another process); fail after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still {result!r} after {timeout} s")
+        time.sleep(interval)
