@@ -1,0 +1,11 @@
+"""Notifications' connections at app start: the inbox channel, and the order events people hear of."""
+
+from flask import Flask
+
+from market_app.core.signals import order_paid
+from market_app.notifications import reactions, services
+
+
+def connect(app: Flask) -> None:
+    services.init_app(app)
+    order_paid.connect(reactions.on_order_paid, weak=False)
