@@ -6,6 +6,7 @@ from flask import Flask
 from market_app.config import INSTANCE_DIR, Config
 from market_app.core import jobs, uow
 from market_app.core.auth import register_token_error_handlers
+from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
 from market_app.extensions import api, db, jwt, limiter, migrate
 
@@ -26,6 +27,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         INSTANCE_DIR.mkdir(exist_ok=True)
 
     db.init_app(app)
+    with app.app_context():
+        begin_before_sqlite_savepoints(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     register_token_error_handlers(jwt)

@@ -28,6 +28,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "30 per minute")
+    QUICK_PAY_RATE_LIMIT = os.environ.get("QUICK_PAY_RATE_LIMIT", "30 per minute")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
 
@@ -47,6 +48,8 @@ class Config:
     }
 
     ORDER_PAYMENT_TIMEOUT_MINUTES = _int("ORDER_PAYMENT_TIMEOUT_MINUTES", 30)
+    # Unpaid orders hold stock until they expire: a shopper may have this many open at one market.
+    MAX_UNPAID_ORDERS_PER_MARKET = _int("MAX_UNPAID_ORDERS_PER_MARKET", 3)
 
     # Redis: the task queue's broker (and shared rate limits and caching) when set.
     REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -65,3 +65,17 @@ def lock_row(model: type, row_id: int) -> None:
     """
     table = model.__table__
     db.session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id))
+
+
+def begin_before_sqlite_savepoints(engine: sa.Engine) -> None:
+    """pysqlite starts a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT issued first would open
+    (and its RELEASE commit) a transaction of its own: work meant to be rolled back with the request would stay.
+    Begin the transaction first whenever a savepoint is about to open outside one."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "savepoint")
+    def _begin_first(conn, _name) -> None:
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")

@@ -3,6 +3,8 @@
 BASIS_POINTS = 10_000
 # The smallest amount Stripe charges in KRW (local Korean wallets need at least this); less cannot be paid by card.
 MIN_PAYMENT_WON = 100
+# The most one KRW payment can take at Stripe: amounts are at most 8 digits.
+MAX_PAYMENT_WON = 99_999_999
 
 
 def commission_on(amount: int, commission_bps: int) -> int:

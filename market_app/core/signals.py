@@ -12,6 +12,7 @@ _signals = Namespace()
 # payments -- sender: the Payment
 payment_succeeded = _signals.signal("payment-succeeded")
 payment_failed = _signals.signal("payment-failed")
+payment_flagged = _signals.signal("payment-flagged")  # Stripe reported another amount or currency: not paid
 
 # orders -- sender: the Order
 order_paid = _signals.signal("order-paid")  # the stalls may now prepare it

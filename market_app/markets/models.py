@@ -111,6 +111,23 @@ class Stall(TimestampMixin, db.Model):
     def open_now(self) -> bool:
         return is_open(self.hours, self.market.timezone, utcnow())
 
+    @property
+    def has_payout_account(self) -> bool:
+        return self.stripe_account_id is not None
+
+
+class PayoutAccountChange(db.Model):
+    """Audit of where a stall's payouts go: who changed the connected account, when, from what to what."""
+
+    __tablename__ = "payout_account_changes"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id", ondelete="CASCADE"), index=True)
+    actor_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    old_account_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    new_account_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+
 
 class StallOpeningPeriod(db.Model):
     """Opening hours flattened to (weekday, minute range) rows so "open now" is one SQL filter.

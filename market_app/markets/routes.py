@@ -16,6 +16,7 @@ from market_app.markets.schemas import (
     MemberCreateSchema,
     MemberSchema,
     MeSchema,
+    PayoutAccountSchema,
     StallQueryArgsSchema,
     StallSchema,
     StallStatusChangeSchema,
@@ -190,3 +191,29 @@ def approve_stall(data, stall_id):
 def suspend_stall(data, stall_id):
     """Suspend a stall; it disappears from public lists (market admins)"""
     return _change_stall_status(stall_id, data["reason"], services.suspend_stall)
+
+
+@blp.route("/stalls/<int:stall_id>/payout-account")
+class StallPayoutAccount(MethodView):
+    decorators = [login_required]
+
+    @blp.response(200, PayoutAccountSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, stall_id):
+        """Where the stall's payouts go, and who changed it when (its owner, the market's admins)"""
+        user = signed_in_user()
+        stall = access.require_visible_stall(user, services.get_stall(stall_id))
+        access.require_stall_manager(user, stall)
+        return services.payout_account(stall)
+
+    @blp.arguments(PayoutAccountSchema)
+    @blp.response(200, PayoutAccountSchema)
+    @blp.errors(401, 403, 404)
+    def put(self, data, stall_id):
+        """Set the Stripe connected account the stall is paid to, audited (platform admin only)"""
+        user = signed_in_user()
+        stall = access.require_visible_stall(user, services.get_stall(stall_id))
+        access.require_platform_admin(user)
+        account = services.set_payout_account(stall, data["stripe_account_id"], user)
+        uow.commit()
+        return account

@@ -105,8 +105,8 @@ class StallSchema(BaseSchema):
                        validate=validate.Range(0, 10000))
     y = fields.Integer(strict=True, attribute="map_y", load_default=None, allow_none=True,
                        validate=validate.Range(0, 10000))
-    stripe_account_id = fields.String(load_default=None, allow_none=True,
-                                      validate=validate.Regexp(r"^acct_[A-Za-z0-9]{1,60}$"))
+    has_payout_account = fields.Boolean(dump_only=True, metadata={
+        "description": "Payouts go to a Stripe connected account (set by the platform admin); else by bank"})
     status = fields.Enum(StallStatus, by_value=True, dump_only=True)
     status_reason = fields.String(dump_only=True)
     open_now = fields.Boolean(dump_only=True)
@@ -164,3 +164,19 @@ class MeSchema(UserSchema):
     is_platform_admin = fields.Boolean()
     memberships = fields.List(fields.Nested(MembershipSummarySchema))
     stalls = fields.List(fields.Nested(OwnedStallSchema))
+
+
+class PayoutAccountChangeSchema(BaseSchema):
+    actor_id = fields.Integer()
+    old_account_id = fields.String(allow_none=True)
+    new_account_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class PayoutAccountSchema(BaseSchema):
+    stall_id = fields.Integer(dump_only=True)
+    stripe_account_id = fields.String(required=True, allow_none=True,
+                                      validate=validate.Regexp(r"^acct_[A-Za-z0-9]{1,59}$",
+                                                               error="a Stripe connected account id (acct_...)"),
+                                      metadata={"description": "null: pay the stall by bank transfer"})
+    changes = fields.List(fields.Nested(PayoutAccountChangeSchema), dump_only=True)

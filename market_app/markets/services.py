@@ -10,7 +10,15 @@ from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.hours import local_weekday_minute, weekly_periods
-from market_app.markets.models import Market, MemberRole, Membership, Stall, StallOpeningPeriod, StallStatus
+from market_app.markets.models import (
+    Market,
+    MemberRole,
+    Membership,
+    PayoutAccountChange,
+    Stall,
+    StallOpeningPeriod,
+    StallStatus,
+)
 
 
 def get_market(market_id: int) -> Market:
@@ -158,3 +166,20 @@ def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:
     memberships = db.session.scalars(sa.select(Membership).filter_by(user_id=user.id).order_by(Membership.id))
     stalls = db.session.scalars(sa.select(Stall).filter_by(owner_id=user.id).order_by(Stall.id))
     return list(memberships), list(stalls)
+
+
+def payout_account(stall: Stall) -> dict:
+    changes = db.session.scalars(sa.select(PayoutAccountChange).filter_by(stall_id=stall.id)
+                                 .order_by(PayoutAccountChange.id.desc()))
+    return {"stall_id": stall.id, "stripe_account_id": stall.stripe_account_id, "changes": list(changes)}
+
+
+def set_payout_account(stall: Stall, account_id: str | None, actor: User) -> dict:
+    """The one way a stall's payout destination changes, with an audit row. Only the platform admin calls it
+    (Stripe Connect onboarding by the owner would be the other way, where Stripe offers it)."""
+    if account_id != stall.stripe_account_id:
+        db.session.add(PayoutAccountChange(stall_id=stall.id, actor_id=actor.id,
+                                           old_account_id=stall.stripe_account_id, new_account_id=account_id))
+        stall.stripe_account_id = account_id
+        db.session.flush()
+    return payout_account(stall)

@@ -16,10 +16,18 @@ from market_app.catalog.models import Product
 from market_app.core import jobs, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
-from market_app.core.money import MIN_PAYMENT_WON
+from market_app.core.money import MAX_PAYMENT_WON, MIN_PAYMENT_WON
 from market_app.markets.models import Market, StallStatus
 from market_app.orders import cart, hooks, reservations, stock
-from market_app.orders.models import Fulfillment, Order, OrderItem, StallOrder, StallOrderStatus
+from market_app.orders.models import (
+    Fulfillment,
+    IdempotencyClaim,
+    Order,
+    OrderItem,
+    OrderStatus,
+    StallOrder,
+    StallOrderStatus,
+)
 from market_app.orders.pricing import PricedLine, delivery_fee, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
@@ -112,6 +120,9 @@ def prepare(data: dict) -> Checkout:
     if checkout.total < MIN_PAYMENT_WON:
         # Stripe refuses smaller charges (a 0-won basket cannot even be asked for): refuse before opening a payment.
         raise InvalidInput("items", f"An order must come to at least {MIN_PAYMENT_WON} won.")
+    if checkout.total > MAX_PAYMENT_WON:
+        raise InvalidInput("items", f"An order can come to at most {MAX_PAYMENT_WON:,} won (one card payment); "
+                                    "split it into several orders.")
     return checkout
 
 
@@ -126,6 +137,18 @@ def _check_delivery(checkout: Checkout) -> None:
     checkout.delivery_fee = delivery_fee(market, checkout.subtotal)
 
 
+def _refuse_hoarding(user: User, market: Market) -> None:
+    """Unpaid orders hold stock: a shopper cannot keep a stall's whole stock reserved with order after order."""
+    limit = current_app.config["MAX_UNPAID_ORDERS_PER_MARKET"]
+    open_unpaid = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Order)
+        .where(Order.user_id == user.id, Order.market_id == market.id,
+               Order.status == OrderStatus.PENDING_PAYMENT, Order.expires_at > utcnow()))
+    if open_unpaid >= limit:
+        raise Conflict(f"You already have {open_unpaid} unpaid orders at this market: pay or cancel one first.",
+                       {"json": {"market_id": [f"at most {limit} unpaid orders at a time"]}})
+
+
 def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
     """The PaymentIntent is created before the order is written: if Stripe is down nothing is written. If the
     order is then not written after all, the intent is cancelled so nobody can pay it."""
@@ -133,6 +156,7 @@ def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
     intent = payments.open_payment_intent(
         amount=checkout.total, reference=reference,
         metadata={"market_id": str(checkout.market.id), "user_id": str(user.id), "kind": PaymentKind.ORDER.value},
+        field="items",
     )
     uow.after_rollback(lambda: payments.cancel_intent_quietly(intent.id))
     return reference, intent
@@ -165,32 +189,43 @@ def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key
     return order
 
 
+def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None:
+    """Take the key before Stripe is called. A concurrent request with the same key waits here until this
+    transaction ends; it then finds the order this one placed (returned for the replay), or takes the key."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(IdempotencyClaim(user_id=user.id, idempotency_key=idempotency_key))
+    except sa.exc.IntegrityError:
+        return find_replay(user, idempotency_key, body_hash) or _key_in_use()
+    return None
+
+
+def _key_in_use():
+    raise Conflict("An order with this Idempotency-Key is still being placed; retry in a moment.",
+                   {"headers": {"Idempotency-Key": ["in use by a request still running"]}})
+
+
 def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bool]:
     """Place the order described by data (or the saved cart), or find the one this key already placed.
     Returns (order, created). The caller commits."""
     body_hash = request_hash(data)
-    replay = find_replay(user, idempotency_key, body_hash)
+    replay = find_replay(user, idempotency_key, body_hash) or _claim_key(user, idempotency_key, body_hash)
     if replay is not None:
         return replay, False
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
     checkout = prepare(data)
+    _refuse_hoarding(user, checkout.market)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
-    try:
-        with db.session.begin_nested():
-            reservations.reserve(checkout, order)
-            db.session.add(order)
-            db.session.flush()
-    except sa.exc.IntegrityError:
-        # The same key raced in from a second request and won: answer with its order, drop this intent.
-        payments.cancel_intent_quietly(intent.id)
-        winner = find_replay(user, idempotency_key, body_hash)
-        if winner is None:
-            raise
-        return winner, False
+    reservations.reserve(checkout, order)
+    db.session.add(order)
+    db.session.flush()
     payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
+    db.session.execute(sa.update(IdempotencyClaim).where(IdempotencyClaim.user_id == user.id,
+                                                         IdempotencyClaim.idempotency_key == idempotency_key)
+                       .values(order_id=order.id))
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart
         cart.clear(user, checkout.market)

@@ -35,6 +35,8 @@ class ReservationParticipant:
     reserve: inside the order's transaction, after its rows are built; take the place atomically or raise.
     release_stall_order: a stall order closed (rejected, cancelled): give back what it held.
     release_order: the order closed (cancelled, expired): give back what the order as a whole held.
+    restore: an expired order was paid after all: take back what it held (from the order's own rows, there is
+             no checkout any more), or raise Conflict when it is gone (the shopper is then refunded).
     Releases must be idempotent: an order can be closed by a job that runs twice.
     """
 
@@ -48,6 +50,9 @@ class ReservationParticipant:
         pass
 
     def release_order(self, order: Order) -> None:
+        pass
+
+    def restore(self, order: Order) -> None:
         pass
 
 

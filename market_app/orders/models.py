@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum
+from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.statemachine import TimelineEventMixin
 from market_app.markets.models import Stall
 
@@ -100,6 +100,21 @@ class Order(TimestampMixin, db.Model):
     def partially_rejected(self) -> bool:
         closed = [so_ for so_ in self.stall_orders if so_.status in CLOSED_STALL_ORDER_STATUSES]
         return 0 < len(closed) < len(self.stall_orders)
+
+
+class IdempotencyClaim(db.Model):
+    """An Idempotency-Key taken before Stripe is called, in the placing transaction: a second request with the
+    same key waits on the unique key until the first commits (then replays its order) or rolls back (then places
+    it). So exactly one PaymentIntent is ever opened per key."""
+
+    __tablename__ = "idempotency_claims"
+    __table_args__ = (sa.UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(255))
+    order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id", ondelete="CASCADE"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
 class StallOrder(TimestampMixin, db.Model):

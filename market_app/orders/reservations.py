@@ -20,3 +20,9 @@ def release_order(order: Order) -> None:
         release_stall_order(stall_order)
     for participant in hooks.current().participants:
         participant.release_order(order)
+
+
+def restore(order: Order) -> None:
+    """An expired order paid after all: take back everything it held, or raise (Conflict) if anything is gone."""
+    for participant in hooks.current().participants:
+        participant.restore(order)

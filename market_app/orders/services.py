@@ -5,19 +5,17 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-import stripe
 
 from market_app.accounts.models import User
 from market_app.core import uow
 from market_app.core.db import db, lock_row, utcnow
-from market_app.core.errors import InvalidTransition, NotFound
+from market_app.core.errors import Conflict, InvalidTransition, NotFound
 from market_app.core.signals import order_closed, order_paid, stall_order_moved
 from market_app.orders import hooks, reservations
 from market_app.orders.models import CLOSED_STALL_ORDER_STATUSES, Order, OrderStatus, StallOrder, StallOrderStatus
 from market_app.orders.status import STALL_ORDER_MACHINE, StallOrderAction, refresh_status, set_status
 from market_app.payments import services as payments
-from market_app.payments.gateway import PaymentProviderUnavailable
-from market_app.payments.models import Payment, PaymentKind, PaymentStatus
+from market_app.payments.models import Payment, PaymentKind
 
 log = logging.getLogger(__name__)
 S = StallOrderStatus
@@ -90,10 +88,9 @@ def cancel_order(order: Order, actor: User) -> Order:
         raise InvalidTransition("A stall has already accepted this order; ask the stall to cancel its part.")
     payment = payments.payment_for_order(order.id)
     if order.status == OrderStatus.PENDING_PAYMENT and payment is not None:
-        # Only once Stripe has cancelled it: an intent paid meanwhile must still reach on_payment_succeeded
-        # to be refunded.
-        if payments.cancel_intent_quietly(payment.payment_intent_id):
-            payment.status = PaymentStatus.CANCELED
+        # Stripe not cancelling it leaves the payment open: if it is paid after all, the money goes straight back
+        # (on_payment_succeeded refunds an order that is already cancelled).
+        payments.cancel_payment(payment)
     _close_order(order, OrderStatus.CANCELLED, actor, "cancelled by the shopper")
     if payment is not None:
         _refund_everything(order, payment, "cancelled by the shopper", actor)
@@ -111,22 +108,20 @@ def _refund_everything(order: Order, payment: Payment, reason: str, actor: User 
 
 
 def expire_if_overdue(order: Order, now: datetime | None = None) -> bool:
-    """Expire an unpaid order past its deadline and release its stock. The intent is cancelled first so it
-    can no longer be paid; if Stripe says it was paid meanwhile, the order becomes paid instead."""
+    """Expire an unpaid order past its deadline and release what it holds. Its payment is cancelled at Stripe
+    first; only Stripe's cancellation lets the order go. When Stripe refuses (the intent is processing, a 429)
+    or cannot be reached, the order stays pending and is tried again; when it was paid meanwhile, the order
+    becomes paid instead."""
     now = now or utcnow()
     if order.status != OrderStatus.PENDING_PAYMENT or order.expires_at > now:
         return False
     payment = payments.payment_for_order(order.id)
-    if payment is not None and not payments.cancel_intent_quietly(payment.payment_intent_id):
-        try:
-            payments.sync_payment(payment)
-        except (PaymentProviderUnavailable, stripe.StripeError):  # unknown state: keep the stock, retry later
-            log.warning("Order %s overdue but its payment state is unknown; retrying later", order.id)
-            return False
-        if payment.status == PaymentStatus.SUCCEEDED or order.status != OrderStatus.PENDING_PAYMENT:
-            return False
-    if payment is not None and payment.status not in (PaymentStatus.SUCCEEDED,):
-        payment.status = PaymentStatus.CANCELED
+    if payment is not None and not payments.cancel_payment(payment):
+        log.warning("Order %s overdue but Stripe has not cancelled its payment (%s); retrying later",
+                    order.id, payment.status.value)
+        return False
+    if order.status != OrderStatus.PENDING_PAYMENT:  # paid meanwhile
+        return False
     _close_order(order, OrderStatus.EXPIRED, None, "not paid in time")
     return True
 
@@ -153,10 +148,14 @@ def expire_overdue_orders(now: datetime | None = None) -> int:
 
 
 def on_payment_succeeded(payment: Payment, **_kwargs) -> None:
-    """Paid: the stalls now see the order. Money for an order that is already closed goes straight back."""
+    """Paid: the stalls now see the order. An order that expired while the money was on its way is taken back
+    if everything it held can still be held; otherwise, and for an order the shopper cancelled, the money goes
+    straight back. Money is never kept without an order."""
     if payment.kind != PaymentKind.ORDER:
         return
     order = db.session.get(Order, payment.order_id)
+    if order.status == OrderStatus.EXPIRED:
+        _revive(order)
     if order.status == OrderStatus.PENDING_PAYMENT:
         order.paid_at = utcnow()
         for stall_order in order.stall_orders:
@@ -166,6 +165,23 @@ def on_payment_succeeded(payment: Payment, **_kwargs) -> None:
         log.info("Order %s paid; notified stalls %s", order.id, [s.stall_id for s in order.stall_orders])
     else:
         _refund_everything(order, payment, f"paid after the order was {order.status.value}", None)
+
+
+def _revive(order: Order) -> None:
+    """Hold again what an expired order held (stock, a slot's place...) and reopen its stall orders; leave it
+    expired when anything is gone meanwhile."""
+    try:
+        with db.session.begin_nested():
+            reservations.restore(order)
+    except Conflict as refused:
+        log.warning("Order %s was paid after it expired and cannot be taken back (%s): refunding", order.id,
+                    refused.message)
+        return
+    for stall_order in order.stall_orders:
+        _move(stall_order, A.REOPEN, None, "paid after it expired")
+        stall_order.reason, stall_order.closed_at = None, None
+    order.closed_at = None
+    set_status(order, OrderStatus.PENDING_PAYMENT)
 
 
 def refund_part(stall_order: StallOrder, amount: int, reason: str, actor: User):

@@ -17,6 +17,7 @@ class StallOrderAction(enum.StrEnum):
     READY = "ready"
     HAND_OVER = "hand_over"
     CANCEL = "cancel"  # the order was cancelled or expired (the system or the shopper, not the stall)
+    REOPEN = "reopen"  # an expired order's payment arrived after all and everything could be held again
 
 
 STALL_ORDER_MACHINE: StateMachine[StallOrderStatus, StallOrderAction] = StateMachine("stall order", {
@@ -25,6 +26,7 @@ STALL_ORDER_MACHINE: StateMachine[StallOrderStatus, StallOrderAction] = StateMac
     StallOrderAction.READY: ((S.ACCEPTED,), S.READY),
     StallOrderAction.HAND_OVER: ((S.READY,), S.HANDED_OVER),
     StallOrderAction.CANCEL: ((S.PENDING, S.ACCEPTED, S.READY), S.CANCELLED),
+    StallOrderAction.REOPEN: ((S.CANCELLED,), S.PENDING),
 })
 
 _TERMINAL = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.COMPLETED)

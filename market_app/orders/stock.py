@@ -56,3 +56,9 @@ class StockReservation(ReservationParticipant):
 
     def release_stall_order(self, stall_order) -> None:
         release(stall_order.items)
+
+    def restore(self, order) -> None:
+        items = sorted(enumerate(item for part in order.stall_orders for item in part.items),
+                       key=lambda pair: pair[1].product_id)
+        for index, item in items:
+            item.reserved_quantity = reserve(item.product_id, item.quantity, index)

@@ -20,11 +20,15 @@ from stripe.params import (
 CaptureMethod = Literal["automatic", "manual"]
 
 
-class PaymentProviderUnavailable(Exception):
+class GatewayError(Exception):
+    """Any failure this module reports; other Stripe errors (stripe.StripeError) are left as they are."""
+
+
+class PaymentProviderUnavailable(GatewayError):
     """Stripe was unreachable or did not answer in time; a write may or may not have happened."""
 
 
-class PaymentDeclined(Exception):
+class PaymentDeclined(GatewayError):
     """The card was declined; decline_code is Stripe's decline_code, else its error code."""
 
     def __init__(self, decline_code: str, message: str, payment_intent_id: str | None = None) -> None:
@@ -32,6 +36,16 @@ class PaymentDeclined(Exception):
         self.decline_code = decline_code
         self.message = message
         self.payment_intent_id = payment_intent_id
+
+
+class PaymentRequestRefused(GatewayError):
+    """Stripe refused the request itself (InvalidRequestError: an amount it cannot take, a bad parameter);
+    param is the parameter Stripe named, if any. Nothing was charged."""
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
 
 
 class WebhookVerificationFailed(Exception):
@@ -53,16 +67,24 @@ def make_client(api_key: str, api_base: str | None, timeout_seconds: float) -> s
 
 @contextmanager
 def _provider_errors() -> Iterator[None]:
-    """Turn stripe's network and card errors into this module's exceptions; other errors are bugs, left as is."""
+    """Turn stripe's network, card and invalid-request errors into this module's exceptions."""
     try:
         yield
     except stripe.APIConnectionError as exc:  # refused connection, DNS, TLS, timeout
         raise PaymentProviderUnavailable(str(exc)) from exc
+    except stripe.RateLimitError as exc:  # 429: Stripe asks us to come back later; nothing was done
+        raise PaymentProviderUnavailable(f"rate limited: {exc}") from exc
+    except stripe.APIError as exc:
+        if (exc.http_status or 0) >= 500:  # Stripe's own fault: transient, retried like an outage
+            raise PaymentProviderUnavailable(str(exc)) from exc
+        raise
     except stripe.CardError as exc:
         error = exc.error
         decline_code = (error.decline_code if error else None) or exc.code or "card_declined"
         intent = error.payment_intent if error else None
         raise PaymentDeclined(decline_code, exc.user_message or "", intent.id if intent else None) from exc
+    except stripe.InvalidRequestError as exc:
+        raise PaymentRequestRefused(exc.user_message or str(exc), getattr(exc, "param", None)) from exc
 
 
 def _require_won(amount: int) -> int:

@@ -50,6 +50,10 @@ class Payment(TimestampMixin, db.Model):
     client_secret: so.Mapped[str] = so.mapped_column(sa.String(255))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     succeeded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # Set when Stripe reported something that does not match this payment (another amount or currency): the
+    # payment is not treated as paid and the market's admins are told.
+    flagged_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    flag_reason: so.Mapped[str | None] = so.mapped_column(sa.String(255))
 
     refunds: so.Mapped[list["Refund"]] = so.relationship(back_populates="payment", order_by="Refund.id")
 

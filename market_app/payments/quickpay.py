@@ -20,6 +20,7 @@ def create_request(stall: Stall, merchant: User, amount: int, memo: str | None) 
     intent = services.open_payment_intent(
         amount=amount, reference=f"quickpay-{token}",
         metadata={"market_id": str(stall.market_id), "stall_id": str(stall.id), "kind": PaymentKind.QUICK_PAY.value},
+        field="amount",
     )
     payment = services.record_payment(intent, kind=PaymentKind.QUICK_PAY, market_id=stall.market_id,
                                       stall_id=stall.id)

@@ -1,12 +1,13 @@
 """Payment routes: Stripe's webhook and quick pay at the stall."""
 
-from flask import request
+from flask import current_app, request
 
 from market_app.core import uow
 from market_app.core.auth import login_required, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.db import db
 from market_app.core.errors import Conflict
+from market_app.extensions import limiter
 from market_app.markets import access as market_access
 from market_app.markets.models import Stall, StallStatus
 from market_app.markets.services import get_stall
@@ -38,11 +39,20 @@ def _quick_pay_view(pay_request) -> dict:
             "payment_intent_id": pay_request.payment.payment_intent_id, "paid_at": pay_request.paid_at}
 
 
+def _quick_pay_limit() -> str:
+    return current_app.config["QUICK_PAY_RATE_LIMIT"]
+
+
+def _signed_in_merchant() -> str:
+    return f"user:{signed_in_user().id}"
+
+
 @blp.route("/stalls/<int:stall_id>/quick-pay", methods=["POST"])
 @login_required
+@limiter.limit(_quick_pay_limit, key_func=_signed_in_merchant, scope="quick-pay")
 @blp.arguments(QuickPayCreateSchema)
 @blp.response(201, QuickPaySchema)
-@blp.errors(401, 403, 404, 409, 503)
+@blp.errors(401, 403, 404, 409, 422, 429, 503)
 def create_quick_pay(data, stall_id):
     """Ask for an in-person payment: returns a pay URL and its QR code for the shopper to scan"""
     user = signed_in_user()

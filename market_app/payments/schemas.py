@@ -29,6 +29,9 @@ class PaymentSchema(BaseSchema):
     payment_intent_id = fields.String()
     last_error = fields.String(allow_none=True)
     succeeded_at = fields.DateTime(allow_none=True)
+    flagged_at = fields.DateTime(allow_none=True)
+    flag_reason = fields.String(allow_none=True, metadata={
+        "description": "Why Stripe's report was not accepted (another amount or currency); the admins were told"})
     refunds = fields.List(fields.Nested(RefundSchema))
 
 

@@ -9,7 +9,7 @@ from flask import current_app
 from market_app.core import uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
-from market_app.core.signals import payment_failed, payment_succeeded
+from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded
 from market_app.payments import gateway
 from market_app.payments.models import (
     FINAL_PAYMENT_STATUSES,
@@ -36,8 +36,9 @@ def stripe_client() -> stripe.StripeClient:
     return client
 
 
-def open_payment_intent(*, amount: int, reference: str, metadata: dict[str, str]) -> stripe.PaymentIntent:
-    """Create the PaymentIntent before anything is written, so an unreachable Stripe leaves nothing behind."""
+def open_payment_intent(*, amount: int, reference: str, metadata: dict[str, str], field: str) -> stripe.PaymentIntent:
+    """Create the PaymentIntent before anything is written, so an unreachable Stripe leaves nothing behind.
+    field names the request field to blame when Stripe refuses the payment request itself."""
     try:
         return gateway.create_payment_intent(
             stripe_client(), amount=amount, currency=CURRENCY, metadata={"reference": reference, **metadata},
@@ -46,6 +47,9 @@ def open_payment_intent(*, amount: int, reference: str, metadata: dict[str, str]
     except gateway.PaymentProviderUnavailable as error:
         log.warning("Stripe unavailable while opening payment %s: %s", reference, error)
         raise ServiceUnavailable("The payment service is not answering; nothing was charged. Please retry.") from error
+    except gateway.PaymentRequestRefused as error:
+        log.warning("Stripe refused payment request %s: %s", reference, error)
+        raise InvalidInput(field, f"The payment service refused this payment: {error.message}") from error
 
 
 def cancel_intent_quietly(payment_intent_id: str) -> bool:
@@ -53,9 +57,28 @@ def cancel_intent_quietly(payment_intent_id: str) -> bool:
     try:
         gateway.cancel_payment_intent(stripe_client(), payment_intent_id)
         return True
-    except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
+    except (gateway.GatewayError, stripe.StripeError) as error:
         log.warning("Could not cancel PaymentIntent %s: %s", payment_intent_id, error)
         return False
+
+
+def cancel_payment(payment: Payment) -> bool:
+    """Ask Stripe to cancel the payment's intent. The payment becomes canceled only on Stripe's word: when Stripe
+    refuses (the intent is processing or was paid meanwhile) or cannot be reached, the payment keeps the state
+    Stripe reports, and False says the caller must not treat the money as never coming."""
+    if payment.status == PaymentStatus.CANCELED:
+        return True
+    try:
+        intent = gateway.cancel_payment_intent(stripe_client(), payment.payment_intent_id)
+    except (gateway.GatewayError, stripe.StripeError) as error:
+        log.warning("Stripe did not cancel PaymentIntent %s: %s", payment.payment_intent_id, error)
+        try:
+            sync_payment(payment)  # paid meanwhile? then payment_succeeded has fired
+        except (gateway.GatewayError, stripe.StripeError):
+            return False
+    else:
+        apply_intent_state(payment, intent.to_dict())
+    return payment.status == PaymentStatus.CANCELED
 
 
 def record_payment(intent: stripe.PaymentIntent, *, kind: PaymentKind, market_id: int,
@@ -147,7 +170,7 @@ def send_refund(refund: Refund) -> Refund:
     except gateway.PaymentProviderUnavailable as error:
         refund.last_error = str(error)[:255]
         return refund
-    except stripe.StripeError as error:
+    except (gateway.GatewayError, stripe.StripeError) as error:
         refund.status, refund.last_error = RefundStatus.FAILED, str(error)[:255]
         return refund
     refund.status, refund.stripe_refund_id, refund.last_error = RefundStatus.SUCCEEDED, result.id, None
@@ -178,16 +201,23 @@ def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
 
 def apply_intent_state(payment: Payment, intent: dict) -> bool:
     """Move the payment to the intent's state unless it is already final; returns whether it changed.
-    A late 'failed' after 'succeeded' (events out of order) therefore changes nothing."""
-    if payment.status in FINAL_PAYMENT_STATUSES:
-        return False
+    A late 'failed' after 'succeeded' (events out of order) therefore changes nothing. Money is never ignored:
+    Stripe reporting a success moves even a payment believed canceled, and the reactions give the money back
+    if its order is gone."""
     status = intent["status"]
     new_status = PaymentStatus(status) if status in PaymentStatus._value2member_map_ else payment.status
+    if payment.status in FINAL_PAYMENT_STATUSES and not (
+            payment.status == PaymentStatus.CANCELED and new_status == PaymentStatus.SUCCEEDED):
+        return False
     error = intent.get("last_payment_error")
     if new_status == PaymentStatus.REQUIRES_PAYMENT_METHOD and error:
         new_status = PaymentStatus.FAILED
     if new_status == payment.status:
         return False
+    if new_status == PaymentStatus.SUCCEEDED:
+        mismatch = _mismatch(payment, intent)
+        if mismatch:
+            return _flag(payment, mismatch)
     payment.status = new_status
     if error:
         payment.last_error = str(error.get("message") or error.get("code") or "declined")[:255]
@@ -196,6 +226,27 @@ def apply_intent_state(payment: Payment, intent: dict) -> bool:
         payment_succeeded.send(payment)
     elif new_status == PaymentStatus.FAILED:
         payment_failed.send(payment)
+    return True
+
+
+def _mismatch(payment: Payment, intent: dict) -> str | None:
+    """What in a success report does not match the payment we opened, or None."""
+    currency = str(intent.get("currency") or "").lower()
+    received = intent.get("amount_received") or intent.get("amount")
+    if currency != payment.currency:
+        return f"Stripe reported a payment in {currency or 'no currency'}, not {payment.currency}."
+    if received != payment.amount:
+        return f"Stripe reported {received} {currency} received; {payment.amount} was asked."
+    return None
+
+
+def _flag(payment: Payment, reason: str) -> bool:
+    """Record a success report that does not match, once; the market's admins are told, the order stays unpaid."""
+    if payment.flag_reason == reason:
+        return False
+    log.error("Payment %s flagged: %s", payment.id, reason)
+    payment.flagged_at, payment.flag_reason = utcnow(), reason[:255]
+    payment_flagged.send(payment)
     return True
 
 

@@ -131,7 +131,7 @@ def _send_transfer(payout: Payout) -> None:
             destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
             idempotency_key=f"payout-{payout.transfer_group}-{payout.id}",
         )
-    except (gateway.PaymentProviderUnavailable, stripe.StripeError) as error:
+    except (gateway.GatewayError, stripe.StripeError) as error:
         log.warning("Transfer for payout %s failed: %s", payout.id, error)
         payout.status, payout.last_error = PayoutStatus.FAILED, str(error)[:255]
     else:

@@ -1,0 +1,68 @@
+"""A Stripe that misbehaves on purpose: an HTTP proxy in front of the session's localstripe that answers chosen
+requests itself (a 429, a refusal, a lie) and forwards every other request unchanged."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# (method, path regex) -> a function of the path's match giving (status, JSON body)
+Rule = tuple[str, str, Callable[[re.Match], tuple[int, dict]]]
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def stripe_error(status: int, kind: str, message: str, code: str | None = None, param: str | None = None):
+    """A rule answer shaped like Stripe's errors."""
+    error = {"type": kind, "message": message} | ({"code": code} if code else {}) | ({"param": param} if param else {})
+    return lambda _match: (status, {"error": error})
+
+
+@contextmanager
+def faulty_stripe(upstream: str, rules: list[Rule]) -> Iterator[tuple[str, list[str]]]:
+    """Yield (base URL, log of "METHOD path" answered by a rule)."""
+    answered: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args) -> None:
+            pass
+
+        def _handle(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            for method, pattern, answer in rules:
+                match = re.fullmatch(pattern, self.path.split("?")[0])
+                if method == self.command and match:
+                    answered.append(f"{self.command} {self.path}")
+                    status, payload = answer(match)
+                    return self._send(status, json.dumps(payload).encode())
+            request = urllib.request.Request(upstream + self.path, data=body if body else None, method=self.command,
+                                             headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+            try:
+                with _direct.open(request, timeout=10) as response:
+                    self._send(response.status, response.read())
+            except urllib.error.HTTPError as error:
+                self._send(error.code, error.read())
+
+        def _send(self, status: int, payload: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_DELETE = _handle
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", answered
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
