@@ -5,14 +5,14 @@ import itertools
 import json
 import os
 import tempfile
-import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-import stripe
 from flask_jwt_extended import create_access_token
+from werkzeug.serving import make_server
 
 from market_app import create_app
 from market_app.accounts.models import User
@@ -20,7 +20,8 @@ from market_app.catalog.models import Product
 from market_app.config import TestConfig
 from market_app.extensions import db, limiter
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallStatus
-from tests.localstripe_plugin import TEST_API_KEY, sign_event
+from tests.helpers import Shop, Stand, confirm_intent, order_body, place_order, post_event, read_ledger, serving
+from tests.localstripe_plugin import TEST_API_KEY
 
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
@@ -153,14 +154,39 @@ def snapshot():
     return snapshot
 
 
-def post_event(client, app, event_type: str, intent: dict, event_id: str | None = None):
-    """Deliver a Stripe event about intent to the webhook, signed with the app's secret as Stripe would."""
-    event = {"id": event_id or f"evt_{uuid.uuid4().hex}", "object": "event", "type": event_type,
-             "created": int(time.time()), "data": {"object": intent}}
-    payload = json.dumps(event).encode()
-    signature = sign_event(payload, app.config["STRIPE_WEBHOOK_SECRET"])
-    return client.post("/api/v1/payments/stripe/webhook", data=payload,
-                       headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+@pytest.fixture
+def ledger():
+    """Row counts of everything orders and payments write, and every product's stock, read fresh (to prove a
+    refusal wrote nothing): `before = ledger()` ... `assert ledger() == before`."""
+    return read_ledger
+
+
+@pytest.fixture
+def stripe_at(app):
+    """Point the app's Stripe client somewhere else for a while (and with another timeout); restored after."""
+
+    @contextmanager
+    def stripe_at(api_base: str, timeout_seconds: float | None = None) -> Iterator[None]:
+        saved = {key: app.config[key] for key in ("STRIPE_API_BASE", "STRIPE_TIMEOUT_SECONDS")}
+        app.config["STRIPE_API_BASE"] = api_base
+        if timeout_seconds is not None:
+            app.config["STRIPE_TIMEOUT_SECONDS"] = timeout_seconds
+        app.extensions.pop("stripe_client", None)  # rebuilt from the config on next use
+        try:
+            yield
+        finally:
+            app.config.update(saved)
+            app.extensions.pop("stripe_client", None)
+
+    return stripe_at
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The session's app served over real HTTP on 127.0.0.1 (each request in its own app context)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    with serving(server):
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture
@@ -168,56 +194,16 @@ def pay(app, client, stripe_client):
     """The shopper confirms the order's PaymentIntent at Stripe with a card, then Stripe's event arrives."""
 
     def pay(order: dict, card: str = "pm_card_visa", event_id: str | None = None):
-        intent_id = order["payment"]["payment_intent_id"]
-        stripe_client.v1.payment_intents.update(intent_id, {"payment_method": card})
-        try:
-            intent = stripe_client.v1.payment_intents.confirm(intent_id)
-            event_type = "payment_intent.succeeded" if intent.status == "succeeded" else None
-        except stripe.CardError:
-            intent = stripe_client.v1.payment_intents.retrieve(intent_id)
-            event_type = "payment_intent.payment_failed"
-        body = json.loads(str(intent))
+        intent, declined = confirm_intent(stripe_client, order["payment"]["payment_intent_id"], card)
+        event_type = "payment_intent.payment_failed" if declined else (
+            "payment_intent.succeeded" if intent.status == "succeeded" else None)
         if event_type is None:
             return intent
-        response = post_event(client, app, event_type, body, event_id)
+        response = post_event(client, app, event_type, json.loads(str(intent)), event_id)
         assert response.status_code == 200, response.json
         return intent
 
     return pay
-
-
-def order_body(market, lines, fulfillment="pickup", **extra) -> dict:
-    """A POST /orders body: lines are (product, quantity) pairs."""
-    body = {"market_id": market.id, "fulfillment": fulfillment,
-            "items": [{"product_id": product.id, "quantity": quantity} for product, quantity in lines]}
-    if fulfillment == "delivery":
-        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905}
-    return body | extra
-
-
-def place_order(client, headers, body, key: str | None = None):
-    return client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": key or uuid.uuid4().hex})
-
-
-@dataclass
-class Stand:
-    """A stall, its owner (signed in) and the product it sells in the tests."""
-
-    stall: Stall
-    owner: User
-    headers: dict
-    product: Product
-
-
-@dataclass
-class Shop:
-    """One market with its association admin and a shopper, all signed in, and its stands."""
-
-    market: Market
-    admin_headers: dict
-    shopper: User
-    headers: dict
-    stands: list[Stand] = field(default_factory=list)
 
 
 @pytest.fixture

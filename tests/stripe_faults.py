@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.helpers import serving
 
 # (method, path regex) -> a function of the path's match giving (status, JSON body)
 Rule = tuple[str, str, Callable[[re.Match], tuple[int, dict]]]
@@ -58,11 +59,5 @@ def faulty_stripe(upstream: str, rules: list[Rule]) -> Iterator[tuple[str, list[
         do_GET = do_POST = do_DELETE = _handle
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_port}", answered
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

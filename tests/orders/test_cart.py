@@ -7,7 +7,7 @@ import pytest
 
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.orders.conftest import API, assert_error, stock_of
+from tests.helpers import API, assert_error, stock_of
 
 
 def cart_url(shop) -> str:

@@ -7,9 +7,7 @@ import pytest
 
 from market_app.orders.models import IdempotencyClaim, Order
 from market_app.payments.models import Payment
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import assert_error, stock_of
-from tests.orders.test_orders_stock import post_at_once
+from tests.helpers import assert_error, order_body, place_order, post_at_once, stock_of
 
 pytestmark = pytest.mark.committing
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error, stall_order_of
+from tests.helpers import API, assert_error, order_body, part_of, place_order
 
 
 @pytest.mark.parametrize("stall_count", [1, 2, 3, 5])
@@ -20,7 +19,7 @@ def test_order_is_split_into_one_stall_order_per_stall_with_item_snapshots(clien
     assert order["status"] == "pending_payment" and order["fulfillment"] == "pickup"
     assert sorted(part["stall_id"] for part in order["stall_orders"]) == sorted(s.stall.id for s in stands)
     for i, stand in enumerate(stands):
-        part = stall_order_of(order, stand)
+        part = part_of(order, stand)
         assert part["status"] == "pending"
         unit_price, quantity = 1000 * (i + 1) + 500, i + 1
         assert part["items"] == [{"product_id": stand.product.id, "name": f"상품{i}", "unit": f"{i + 1}봉지",

@@ -1,16 +1,13 @@
 """Stock reservation: exact decrements, untracked stock left alone, and never an oversold last unit,
 also when many shoppers order the last units at the same moment."""
 
-import threading
 
-import pytest
 import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.orders.models import Order, OrderItem, StallOrder
 from market_app.payments.models import Payment
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import assert_error, stock_of
+from tests.helpers import assert_error, order_body, place_order, post_at_once, stock_of
 
 
 def test_reservation_takes_exactly_the_ordered_units_from_tracked_stock(shop, checkout):
@@ -46,31 +43,6 @@ def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, 
     assert "Sold out" in second.json["message"]
     assert stock_of(pears) == 0
     assert ledger() == before
-
-
-def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
-    """POST each (headers, body) to /orders from its own thread, app context and test client, all at once."""
-    if db.engine.url.database in (None, "", ":memory:"):
-        # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
-        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
-    start = threading.Barrier(len(requests))
-    results: list = []
-
-    def shop(headers: dict, body: dict) -> None:
-        with app.app_context():
-            client = app.test_client()
-            start.wait()
-            resp = client.post("/api/v1/orders", json=body, headers=headers)
-            results.append((resp.status_code, resp.json))
-            db.session.remove()
-
-    threads = [threading.Thread(target=shop, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(requests), results
-    return results
 
 
 def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.conftest import order_body, place_order, post_event
-from tests.payments.conftest import API, assert_error, confirm_at_stripe
+from tests.helpers import API, assert_error, confirm_at_stripe, order_body, place_order, post_event
 
 THREE_D_SECURE_CARD = "4000002500003155"
 

@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.conftest import post_event
-from tests.orders.conftest import API, stock_of
-from tests.payments.conftest import charge_at_stripe, confirm_at_stripe
+from tests.helpers import API, charge_at_stripe, confirm_at_stripe, post_event, stock_of
 from tests.stripe_faults import faulty_stripe, stripe_error
 
 CANCEL = ("POST", r"/v1/payment_intents/(pi_\w+)/cancel")

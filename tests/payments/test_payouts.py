@@ -12,14 +12,17 @@ import requests
 
 from market_app.markets.models import Market
 from market_app.settlement.services import STATEMENT_COLUMNS
-from tests.conftest import Stand, order_body, place_order, post_event
-from tests.payments.conftest import (
+from tests.helpers import (
     API,
+    Stand,
     assert_error,
     confirm_at_stripe,
     hand_over,
+    order_body,
     part_of,
     payout_period,
+    place_order,
+    post_event,
 )
 
 FAR_PAST = {"from": "2020-01-01", "to": "2020-01-31"}

@@ -8,8 +8,7 @@ import zxingcpp
 from PIL import Image
 
 from market_app.payments.models import Payment, QuickPayRequest
-from tests.conftest import post_event
-from tests.payments.conftest import API, assert_error, confirm_at_stripe
+from tests.helpers import API, assert_error, confirm_at_stripe, post_event
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

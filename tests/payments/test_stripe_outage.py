@@ -8,16 +8,18 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.payments.models import Payment, QuickPayRequest, Refund
-from tests.conftest import order_body, place_order, post_event
-from tests.localstripe_plugin import silent_server
-from tests.payments.conftest import (
+from tests.helpers import (
     API,
     assert_error,
     charge_at_stripe,
     closed_port_url,
     confirm_at_stripe,
+    order_body,
     part_of,
+    place_order,
+    post_event,
 )
+from tests.localstripe_plugin import silent_server
 
 
 def test_order_placed_while_stripe_refuses_connections_writes_nothing_and_can_be_retried(

@@ -16,9 +16,8 @@ from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.orders.models import Order
 from market_app.payments.models import WebhookEvent
-from tests.conftest import order_body, post_event
+from tests.helpers import API, assert_error, confirm_at_stripe, order_body, post_event
 from tests.localstripe_plugin import register_webhook, sign_event
-from tests.payments.conftest import API, assert_error, confirm_at_stripe
 
 WEBHOOK = f"{API}/payments/stripe/webhook"
 LIVE_WAIT_SECONDS = 15
