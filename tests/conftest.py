@@ -1,5 +1,6 @@
-"""Shared fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL),
-tables emptied after every test, and small factories that build the world a test starts from."""
+"""Shared fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), each test in a
+transaction rolled back at its end (or, marked `committing`, committing with tables emptied after: see
+tests/database.py), small factories that build the world a test starts from, and the helpers' fixtures."""
 
 import itertools
 import json
@@ -20,6 +21,7 @@ from market_app.catalog.models import Product
 from market_app.config import TestConfig
 from market_app.extensions import db, limiter
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallStatus
+from tests.database import TestDatabase
 from tests.helpers import Shop, Stand, confirm_intent, order_body, place_order, post_event, read_ledger, serving
 from tests.localstripe_plugin import TEST_API_KEY
 
@@ -58,20 +60,31 @@ def app(localstripe_url):
         os.unlink(SessionConfig.SQLALCHEMY_DATABASE_URI.removeprefix("sqlite:///"))
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(app):
-    """Every test starts from empty tables and fresh rate-limit counters."""
+@pytest.fixture(scope="session")
+def database(app) -> TestDatabase:
     with app.app_context():
-        yield
-        db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+        return TestDatabase(db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _database_state(request, app, database):
+    """Every test starts from empty tables and fresh rate-limit counters: by default it runs in one transaction
+    rolled back at its end (tests/database.py); a test marked `committing` commits and the tables are emptied."""
+    with app.app_context():
+        if request.node.get_closest_marker("committing"):
+            yield
+            database.empty_every_table()
+        else:
+            with database.rolled_back():
+                yield
     limiter.reset()
+
+
+@pytest.fixture
+def count_queries(database):
+    """`with count_queries() as statements: ...`: the SQL statements sent through db.engine in the block (a list,
+    filled as they run; savepoints the test transaction adds around commits are left out)."""
+    return database.counting
 
 
 @pytest.fixture

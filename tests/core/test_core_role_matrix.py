@@ -72,10 +72,11 @@ def _fill(value, ids: dict):
 
 
 def _every_row() -> dict:
+    """Every row of every table, read fresh through the test's connection (it holds all the app has written)."""
     db.session.expire_all()
-    with db.engine.connect() as conn:
-        return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-                for table in db.metadata.sorted_tables}
+    conn = db.session.connection()
+    return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables}
 
 
 @pytest.mark.parametrize(("route", "role", "status"), CASES)

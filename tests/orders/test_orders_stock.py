@@ -1,7 +1,7 @@
 """Stock reservation: exact decrements, untracked stock left alone, and never an oversold last unit,
 also when many shoppers order the last units at the same moment."""
 
-
+import pytest
 import sqlalchemy as sa
 
 from market_app.extensions import db
@@ -45,6 +45,7 @@ def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, 
     assert ledger() == before
 
 
+@pytest.mark.committing  # twelve threads, each with its own session and connection, race for the last units
 def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):
     """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
     pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)
@@ -63,6 +64,7 @@ def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):
     assert db.session.scalar(sa.select(sa.func.sum(OrderItem.quantity))) == 5
 
 
+@pytest.mark.committing  # six threads with their own sessions and connections post one order at once
 def test_a_double_submitted_order_is_placed_once(app, make, shop):
     """One shopper's app sends the same order six times at once with one key: one order, stock taken once."""
     pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)

@@ -209,6 +209,7 @@ def test_quick_pay_sales_are_paid_out_with_the_online_ones(client, app, bazaar, 
     assert _run(client, bazaar).json == []
 
 
+@pytest.mark.committing  # two payout runs race through live_server, each on its own connection
 def test_two_payout_runs_at_once_pay_each_sale_once(client, bazaar, buy, live_server):
     ids = _sell_everything(client, bazaar, buy)
     url = f"{live_server}{API}/markets/{bazaar.market.id}/payouts/run"

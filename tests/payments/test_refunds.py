@@ -196,6 +196,7 @@ def test_last_stall_rejecting_also_returns_the_delivery_fee(client, shop, paid_o
     assert client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json["status"] == "cancelled"
 
 
+@pytest.mark.committing  # refunds race through live_server, each request on its own connection
 def test_concurrent_refunds_never_exceed_the_stall_order(client, shop, paid_order, live_server, stripe_client):
     order = paid_order()
     cabbage = part_of(order, shop.stands[0])

@@ -165,6 +165,7 @@ def test_event_for_unknown_payment_intent_is_acknowledged(client, app, shop, che
     assert _statuses(client, shop, order) == ("pending_payment", "requires_payment_method")
 
 
+@pytest.mark.committing  # localstripe calls the app served by live_server (requests on its threads)
 def test_localstripe_calls_the_running_app_and_the_order_becomes_paid(
         app, shop, localstripe_url, stripe_client, live_server):
     # localstripe cannot forget a webhook: after this test it keeps calling a closed port, which it shrugs off;
@@ -207,6 +208,7 @@ def test_order_paid_at_stripe_but_overdue_before_the_event_is_kept_as_paid(clien
     assert _statuses(client, shop, order) == ("paid", "succeeded")
 
 
+@pytest.mark.committing  # two live_server requests race at a barrier, each on its own connection
 def test_same_event_delivered_twice_at_once_is_processed_once(app, client, make, shop, checkout, stripe_client,
                                                               live_server):
     order = checkout([(shop.stands[0].product, 1)])
