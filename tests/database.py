@@ -67,6 +67,10 @@ class TestDatabase:
         raise SecondConnectionRefused("a second database connection, or the test's from another thread, during a "
                                       "test that runs in one rolled-back transaction: mark it @pytest.mark.committing")
 
+    def forget_refusals(self) -> None:
+        """For the test of the refusal itself: the refusals so far do not fail the test."""
+        self._refused.clear()
+
     def _on_checkout(self, dbapi_connection, connection_record, connection_proxy) -> None:
         if self._one_connection:
             self.refuse()
