@@ -56,6 +56,8 @@ class Config:
     # Without Redis the task queue keeps its messages in this SQLite file; the worker must see the same file.
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
     JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "market")
+    # First retry of a refund Stripe could not take; later retries wait twice as long each time.
+    REFUND_RETRY_DELAY_SECONDS = _int("REFUND_RETRY_DELAY_SECONDS", 60)
     # Run jobs in-process at once instead of queueing them (tests; never in production).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
 

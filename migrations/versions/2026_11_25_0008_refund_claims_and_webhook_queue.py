@@ -1,0 +1,27 @@
+"""refund claims: a pending refund is claimed by the one run that sends it
+
+Revision ID: 0008
+Revises: 0003
+Create Date: 2026-11-26 10:00:00
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("refunds") as batch:
+        batch.add_column(sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("attempts", sa.Integer(), server_default="0", nullable=False))
+        batch.create_index("ix_refunds_status", ["status"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("refunds") as batch:
+        batch.drop_index("ix_refunds_status")
+        batch.drop_column("attempts")
+        batch.drop_column("claimed_at")
