@@ -270,15 +270,18 @@ class StripeUnreachable(Exception):
 class SweepReport:
     sent: int
     failed: int
-    still_pending: int
+    still_pending: int  # not claimed by anybody: the next run (or a retry job) sends them
+    in_flight: int  # claimed by another run that is sending them right now
     unreachable: bool
 
     def __str__(self) -> str:
         text = f"sent {self.sent}, failed {self.failed}, {self.still_pending} still pending"
+        if self.in_flight:
+            text += f", {self.in_flight} being sent by another run"
         return text + (" (Stripe unreachable)" if self.unreachable else "")
 
 
-def send_pending_refunds(batch: int = 50) -> SweepReport:
+def send_pending_refunds(batch: int = 10) -> SweepReport:
     """Send every pending refund this run can claim, and say what was really sent. Stops at the first sign that
     Stripe is unreachable (the rest stays pending, unclaimed, for the next run)."""
     counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0}
@@ -291,10 +294,11 @@ def send_pending_refunds(batch: int = 50) -> SweepReport:
                 release_claims(claimed[position + 1:])
                 break
             counts[outcome] += 1
-    still_pending = db.session.scalar(sa.select(sa.func.count()).select_from(Refund)
-                                      .where(Refund.status == RefundStatus.PENDING))
+    pending = sa.select(sa.func.count()).select_from(Refund).where(Refund.status == RefundStatus.PENDING)
+    still_pending = db.session.scalar(pending.where(_claimable(utcnow())))
+    in_flight = db.session.scalar(pending) - still_pending
     uow.commit()
-    return SweepReport(counts[SendOutcome.SENT], counts[SendOutcome.FAILED], still_pending, unreachable)
+    return SweepReport(counts[SendOutcome.SENT], counts[SendOutcome.FAILED], still_pending, in_flight, unreachable)
 
 
 def sweep_pending_refunds() -> str:

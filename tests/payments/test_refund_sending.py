@@ -1,6 +1,9 @@
 """Pending refunds are claimed before they are sent: overlapping runs send each one once, a run says what it
 really sent, a refund Stripe could not take gets its own retry job, and a claim left by a dead run is taken again."""
 
+import re
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 
@@ -13,6 +16,7 @@ from market_app.extensions import db
 from market_app.payments import services
 from market_app.payments.models import Payment, Refund
 from tests.payments.conftest import API, charge_at_stripe, closed_port_url, part_of
+from tests.worker_plugin import REPO_ROOT, worker_environment
 
 PENDING = 40
 EACH = 100  # won
@@ -99,7 +103,7 @@ def test_refund_claimed_by_another_run_is_not_sent_again(app, paid_order, stripe
     assert services.claim_refund(refund_id)  # another run holds it, mid-send
 
     assert services.send_refund(refund_id) == services.SendOutcome.NOT_CLAIMED
-    assert str(services.send_pending_refunds()) == "sent 0, failed 0, 1 still pending"
+    assert str(services.send_pending_refunds()) == "sent 0, failed 0, 0 still pending, 1 being sent by another run"
     assert charge_at_stripe(stripe_client, order["payment"]["payment_intent_id"]).amount_refunded == 0
 
 
@@ -136,3 +140,22 @@ def test_refund_stripe_could_not_take_is_queued_for_a_retry(app, client, shop, p
     delay = (retry.eta.replace(tzinfo=utcnow().tzinfo) - utcnow()).total_seconds()
     assert 0 < delay <= app.config["REFUND_RETRY_DELAY_SECONDS"]
     huey_of(app).flush()
+
+
+@pytest.mark.committing
+def test_two_cli_runs_started_together_send_each_refund_once(app, paid_order, stripe_client):
+    order = paid_order()
+    _pending_refunds(order)
+    env = worker_environment(app) | {"FLASK_APP": "market_app"}
+    command = [sys.executable, "-m", "flask", "send-pending-refunds"]
+
+    runs = [subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    sent = [int(re.search(r"^sent (\d+),", out, re.M).group(1)) for out in outputs]
+    assert sum(sent) == PENDING, outputs
+    intent_id = order["payment"]["payment_intent_id"]
+    assert charge_at_stripe(stripe_client, intent_id).amount_refunded == PENDING * EACH
+    assert _stripe_refund_count(stripe_client, intent_id) == PENDING
