@@ -47,7 +47,7 @@ run: install
 	  $(BIN)/python -m market_app.payments.wait_for_port 127.0.0.1 $(LOCALSTRIPE_PORT) 20
 	fi
 	echo "== task worker (jobs queued in $${REDIS_URL:-instance/jobs.db}; log: instance/worker.log)"
-	$(BIN)/huey_consumer market_app.worker.huey --workers 2 --worker-type thread > instance/worker.log 2>&1 &
+	$(BIN)/python -m market_app.worker --workers 2 --worker-type thread > instance/worker.log 2>&1 &
 	worker_pid=$$!
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
 	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs; Ctrl-C stops)"

@@ -61,6 +61,9 @@ class Config:
     # Run jobs in-process at once instead of queueing them (tests; never in production).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
 
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
+
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

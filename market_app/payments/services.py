@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import stripe
 from flask import current_app
 
-from market_app.core import jobs, uow
+from market_app.core import jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
 from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded
@@ -94,6 +94,7 @@ def record_payment(intent: stripe.PaymentIntent, *, kind: PaymentKind, market_id
                       currency=CURRENCY, status=PaymentStatus(intent.status), payment_intent_id=intent.id,
                       client_secret=intent.client_secret)
     db.session.add(payment)
+    metrics.count_payment_status(payment.status.value)
     return payment
 
 
@@ -342,6 +343,7 @@ def apply_intent_state(payment: Payment, intent: dict) -> bool:
         if mismatch:
             return _flag(payment, mismatch)
     payment.status = new_status
+    metrics.count_payment_status(new_status.value)
     if error:
         payment.last_error = str(error.get("message") or error.get("code") or "declined")[:255]
     if new_status == PaymentStatus.SUCCEEDED:
