@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders install
+.PHONY: run test lint bench bench-orders cluster-check install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -67,3 +67,8 @@ bench: install
 # Order placement on PostgreSQL (127.0.0.1:5432, user postgres) against raw SQL; see bench/README.md.
 bench-orders: install
 	@bench/orders.sh
+
+# nginx -> two gunicorn app servers -> PostgreSQL + Redis + the Huey worker, a minute of mixed load with one app
+# server restarted midway, then the checks; a few minutes, loopback only (bench/cluster_check.sh).
+cluster-check: install
+	@bench/cluster_check.sh

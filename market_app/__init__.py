@@ -1,6 +1,7 @@
 """Digital traditional market platform: the Flask application factory."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
 from market_app.core import health, jobs, logs, metrics, uow
@@ -19,6 +20,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json.ensure_ascii = False  # Korean stays readable in responses
     app.json.sort_keys = False
 
