@@ -86,14 +86,27 @@ class Refund(TimestampMixin, db.Model):
     payment: so.Mapped[Payment] = so.relationship(back_populates="refunds")
 
 
+class WebhookEventStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored and answered 200; a job processes it (retried until it succeeds)
+    PROCESSED = "processed"
+
+
 class WebhookEvent(db.Model):
-    """Stripe event ids already processed: a redelivered event is acknowledged and ignored."""
+    """Every verified Stripe event, stored on receipt (a redelivered id is acknowledged and ignored), then
+    processed once by a job."""
 
     __tablename__ = "webhook_events"
 
     id: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
     type: so.Mapped[str] = so.mapped_column(sa.String(100))
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    payload: so.Mapped[str | None] = so.mapped_column(sa.Text)  # the verified body, as Stripe sent it
+    status: so.Mapped[WebhookEventStatus] = so.mapped_column(
+        str_enum(WebhookEventStatus, 20), default=WebhookEventStatus.RECEIVED, server_default="processed",
+        index=True)
+    result: so.Mapped[str | None] = so.mapped_column(sa.String(40))  # processed, unchanged, ignored, ...
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    processed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
 
 class QuickPayStatus(enum.StrEnum):

@@ -1,6 +1,7 @@
 """Payment rules: PaymentIntents for orders, refunds within what was paid, and Stripe webhooks."""
 
 import enum
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from market_app.payments.models import (
     Refund,
     RefundStatus,
     WebhookEvent,
+    WebhookEventStatus,
 )
 
 log = logging.getLogger(__name__)
@@ -379,15 +381,55 @@ HANDLED_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed", "
                   "payment_intent.requires_action", "payment_intent.processing"}
 
 
-def handle_event(event: stripe.Event) -> str:
-    """Process a verified event once. Returns what happened, for the response and the logs."""
+EVENT_JOB = "payments.process_event"
+EVENT_RESWEEP_SECONDS = 120  # an event still unprocessed this long after receipt has lost its job: queue again
+
+
+def receive_event(event: stripe.Event, payload: bytes) -> str:
+    """Store a verified event and queue its processing (after the commit); the webhook answers 200 at once.
+    The same event delivered twice, also at the same moment, is stored once and queued once."""
     if db.session.get(WebhookEvent, event.id) is not None:
         return "duplicate"
     try:
         with db.session.begin_nested():  # the same event delivered twice at once: the second waits, then is refused
-            db.session.add(WebhookEvent(id=event.id, type=event.type))
+            db.session.add(WebhookEvent(id=event.id, type=event.type, payload=payload.decode("utf-8"),
+                                        status=WebhookEventStatus.RECEIVED))
     except sa.exc.IntegrityError:
         return "duplicate"
+    jobs.enqueue(EVENT_JOB, event.id)
+    return "queued"
+
+
+def process_event(event_id: str) -> str:
+    """The job: process a stored event once. The conditional UPDATE claims it in this transaction (a second job
+    for the same event waits for it, then finds it processed); an error rolls everything back and the queue
+    retries it."""
+    claimed = db.session.execute(
+        sa.update(WebhookEvent).where(WebhookEvent.id == event_id, WebhookEvent.status == WebhookEventStatus.RECEIVED)
+        .values(attempts=WebhookEvent.attempts + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return "duplicate"
+    stored = db.session.get(WebhookEvent, event_id)
+    db.session.refresh(stored)
+    event = stripe.Event.construct_from(json.loads(stored.payload), current_app.config["STRIPE_API_KEY"])
+    result = handle_event(event)
+    stored.status, stored.result, stored.processed_at = WebhookEventStatus.PROCESSED, result, utcnow()
+    log.info("webhook event %s (%s): %s", event_id, event.type, result)
+    return result
+
+
+def requeue_stalled_events(now: datetime | None = None) -> int:
+    """The periodic sweep: events whose job was lost (the broker was down at receipt) are queued again."""
+    stale = (now or utcnow()) - timedelta(seconds=EVENT_RESWEEP_SECONDS)
+    ids = db.session.scalars(sa.select(WebhookEvent.id).where(WebhookEvent.status == WebhookEventStatus.RECEIVED,
+                                                              WebhookEvent.received_at < stale)).all()
+    for event_id in ids:
+        jobs.enqueue(EVENT_JOB, event_id)
+    return len(ids)
+
+
+def handle_event(event: stripe.Event) -> str:
+    """Apply one stored event (called once per event id by process_event). Returns what happened."""
     if event.type not in HANDLED_EVENTS:
         return "ignored"
     intent = event.data.object.to_dict()

@@ -12,7 +12,7 @@ import requests
 
 from market_app.markets.models import Market
 from market_app.settlement.services import STATEMENT_COLUMNS
-from tests.conftest import Stand, order_body, place_order, post_event
+from tests.conftest import Stand, event_result, order_body, place_order, post_event
 from tests.payments.conftest import (
     API,
     assert_error,
@@ -195,7 +195,7 @@ def test_quick_pay_sales_are_paid_out_with_the_online_ones(client, app, bazaar, 
     request = client.post(f"{API}/stalls/{bazaar.veg.stall.id}/quick-pay", json={"amount": 5000, "memo": "호박 세 개"},
                           headers=bazaar.veg.headers).json
     intent = confirm_at_stripe(stripe_client, request["payment_intent_id"], "pm_card_visa")
-    assert post_event(client, app, "payment_intent.succeeded", intent).json["result"] == "processed"
+    assert event_result(post_event(client, app, "payment_intent.succeeded", intent)) == "processed"
 
     run = _run(client, bazaar)
 

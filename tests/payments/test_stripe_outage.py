@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.payments.models import Payment, QuickPayRequest, Refund
-from tests.conftest import order_body, place_order, post_event
+from tests.conftest import event_result, order_body, place_order, post_event
 from tests.localstripe_plugin import silent_server
 from tests.payments.conftest import (
     API,
@@ -108,7 +108,7 @@ def test_money_arriving_for_an_order_cancelled_while_stripe_was_down_goes_straig
 
     resp = post_event(client, app, "payment_intent.succeeded", intent)
 
-    assert resp.json["result"] == "processed"
+    assert event_result(resp) == "processed"
     payment = client.get(f"{API}/orders/{order['id']}/payment", headers=shop.headers).json
     assert payment["status"] == "succeeded"
     assert sorted(r["amount"] for r in payment["refunds"]) == [3000, 5000, 6000]
