@@ -16,6 +16,7 @@ LOCUST=$ROOT/.venv-bench/bin/locust
 LOAD_SECONDS=${CLUSTER_LOAD_SECONDS:-60}
 USERS=${CLUSTER_USERS:-30}
 REDIS_DB=${CLUSTER_REDIS_DB:-5}
+GUNICORN_ARGS=${CLUSTER_GUNICORN_ARGS:---workers 2 --worker-class gthread --threads 4}
 LOGIN_LIMIT=10
 PG=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
 
@@ -104,12 +105,13 @@ pids+=($!)
 start_app() {  # index: its own process group, so a kill takes the master and its workers at once
   local i=$1 dir="$work/prometheus-$1"
   rm -rf "$dir"; mkdir -p "$dir"
-  PROMETHEUS_MULTIPROC_DIR="$dir" setsid "$BIN/gunicorn" --workers 2 --bind "127.0.0.1:${ports[$i]}" \
+  # shellcheck disable=SC2086 # GUNICORN_ARGS is a list of options
+  PROMETHEUS_MULTIPROC_DIR="$dir" setsid "$BIN/gunicorn" $GUNICORN_ARGS --bind "127.0.0.1:${ports[$i]}" \
     --graceful-timeout 5 wsgi:app >>"$work/app-$i.log" 2>&1 &
   app_pid[$i]=$!
   disown "${app_pid[$i]}"  # killed on purpose midway: no job-control notice
 }
-say "app servers on :${ports[0]} and :${ports[1]}, the worker, nginx on :$nginx_port"
+say "app servers ($GUNICORN_ARGS) on :${ports[0]} and :${ports[1]}, the worker, nginx on :$nginx_port"
 start_app 0; start_app 1
 "$BIN/python" -m market_app.worker --workers 4 --worker-type thread >"$work/worker.log" 2>&1 &
 pids+=($!)

@@ -123,10 +123,11 @@ def test_metrics_show_the_job_queue_depth_and_failures(client, app, monkeypatch)
     assert _sample(ran, "jobs_failed_total", 'job="tests.always_fails"') == before + 1
 
 
-def test_readyz_checks_the_database_and_the_queue(client):
+def test_readyz_checks_the_database_redis_when_configured_and_the_queue(client, app):
     resp = client.get("/readyz")
 
-    assert resp.status_code == 200 and resp.json == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+    checks = {"database": "ok"} | ({"redis": "ok"} if app.config["REDIS_URL"] else {}) | {"queue": "ok"}
+    assert resp.status_code == 200 and resp.json == {"status": "ok", "checks": checks}
 
 
 def test_readyz_is_503_naming_redis_when_it_does_not_answer(client, app, monkeypatch):
@@ -155,3 +156,15 @@ def test_healthz_stays_cheap_and_answers_while_redis_is_down(client, app, monkey
     monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
 
     assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+
+
+def test_behind_one_proxy_the_client_address_is_the_one_it_saw(app, caplog):
+    from market_app import create_app
+
+    proxied = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "PROXY_FIX_X_FOR": 1,
+                          "JOBS_IMMEDIATE": True, "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"]})
+    with caplog.at_level(logging.INFO, logger="market_app.access"):
+        proxied.test_client().get("/healthz", headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
+        app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})  # no proxy trusted
+
+    assert [r.remote_addr for r in caplog.records if r.name == "market_app.access"] == ["203.0.113.9", "127.0.0.1"]
