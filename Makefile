@@ -50,8 +50,10 @@ run: install
 	$(BIN)/python -m market_app.worker --workers 2 --worker-type thread > instance/worker.log 2>&1 &
 	worker_pid=$$!
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
-	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs; Ctrl-C stops)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs, /metrics; Ctrl-C stops)"
+	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up both workers' samples
+	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 \
+	  --bind 127.0.0.1:$(PORT) wsgi:app
 
 # `python -m pytest` puts the repository root on sys.path, so tests can import tests.conftest helpers.
 test: install
