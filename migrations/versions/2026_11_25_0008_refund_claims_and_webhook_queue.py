@@ -2,14 +2,14 @@
 and processed by a job (rows from before were processed on receipt: server default "processed")
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-26 10:00:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
