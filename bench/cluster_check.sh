@@ -131,9 +131,10 @@ http {
   scgi_temp_path $work/nginx-tmp/scgi;
   map \$http_x_request_id \$rid { default \$http_x_request_id; "" \$request_id; }
   upstream app {
-    server 127.0.0.1:${ports[0]} max_fails=1 fail_timeout=3s;
-    server 127.0.0.1:${ports[1]} max_fails=1 fail_timeout=3s;
+    server 127.0.0.1:${ports[0]} max_fails=3 fail_timeout=2s;
+    server 127.0.0.1:${ports[1]} max_fails=3 fail_timeout=2s;
     keepalive 32;
+    keepalive_timeout 20s;  # shorter than gunicorn's keepalive (gunicorn.conf.py)
   }
   server {
     listen 127.0.0.1:$nginx_port;
