@@ -1,10 +1,10 @@
 """Digital traditional market platform: the Flask application factory."""
 
-import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import jobs, uow
+from market_app.core import health, jobs, logs, metrics, uow
 from market_app.core.auth import register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
@@ -20,12 +20,19 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json.ensure_ascii = False  # Korean stays readable in responses
     app.json.sort_keys = False
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
 
+    # First, and in this order: after_request hooks run in reverse, so metrics sees the duration logs measured;
+    # the request id is bound before any other before_request hook (rate limits, tokens) can refuse the request.
+    metrics.init_app(app)
+    logs.init_app(app)
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
@@ -40,13 +47,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _connect_domains(app)
     _register_blueprints(app)
     _register_cli(app)
-
-    @app.get("/healthz")
-    def healthz():
-        """Liveness and database check for load balancers."""
-        db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok", "database": "ok"}
-
+    health.init_app(app)
     return app
 
 

@@ -26,11 +26,14 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")  # apps sharing one Redis keep apart
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "30 per minute")
     QUICK_PAY_RATE_LIMIT = os.environ.get("QUICK_PAY_RATE_LIMIT", "30 per minute")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (1 behind one nginx); 0 trusts none.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
 
     API_TITLE = "Traditional market platform API"
     API_VERSION = "v1"
@@ -56,8 +59,13 @@ class Config:
     # Without Redis the task queue keeps its messages in this SQLite file; the worker must see the same file.
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
     JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "market")
+    # First retry of a refund Stripe could not take; later retries wait twice as long each time.
+    REFUND_RETRY_DELAY_SECONDS = _int("REFUND_RETRY_DELAY_SECONDS", 60)
     # Run jobs in-process at once instead of queueing them (tests; never in production).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
 
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")

@@ -170,6 +170,13 @@ def post_event(client, app, event_type: str, intent: dict, event_id: str | None 
                        headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
 
 
+def event_result(resp) -> str | None:
+    """What processing the event a webhook response acknowledged did (its job runs inline in the tests)."""
+    db.session.expire_all()
+    stored = db.session.get(WebhookEvent, resp.json["event_id"])
+    return stored.result if stored is not None else None
+
+
 @contextmanager
 def serving(server: socketserver.BaseServer) -> Iterator[None]:
     """Run server (werkzeug's or http.server's) on a background thread for a while; shut down and closed after."""

@@ -38,7 +38,7 @@ def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
     huey.immediate = False
     huey.flush()
     log_path = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "market_app.worker.huey",
+    command = [sys.executable, "-m", "market_app.worker",
                "--workers", "2", "--worker-type", "thread", "--delay", "0.05", "--max-delay", "0.2",
                "--scheduler-interval", "1", "--no-periodic"]
     with log_path.open("wb") as log:

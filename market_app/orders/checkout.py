@@ -13,7 +13,7 @@ from flask import current_app
 
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
-from market_app.core import jobs, uow
+from market_app.core import jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.core.money import MAX_PAYMENT_WON, MIN_PAYMENT_WON
@@ -227,6 +227,7 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
                                                          IdempotencyClaim.idempotency_key == idempotency_key)
                        .values(order_id=order.id))
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
+    metrics.count_order_placed()
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart
         cart.clear(user, checkout.market)
     return order, True

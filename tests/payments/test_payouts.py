@@ -17,6 +17,7 @@ from tests.helpers import (
     Stand,
     assert_error,
     confirm_at_stripe,
+    event_result,
     hand_over,
     order_body,
     part_of,
@@ -198,7 +199,7 @@ def test_quick_pay_sales_are_paid_out_with_the_online_ones(client, app, bazaar, 
     request = client.post(f"{API}/stalls/{bazaar.veg.stall.id}/quick-pay", json={"amount": 5000, "memo": "호박 세 개"},
                           headers=bazaar.veg.headers).json
     intent = confirm_at_stripe(stripe_client, request["payment_intent_id"], "pm_card_visa")
-    assert post_event(client, app, "payment_intent.succeeded", intent).json["result"] == "processed"
+    assert event_result(post_event(client, app, "payment_intent.succeeded", intent)) == "processed"
 
     run = _run(client, bazaar)
 
