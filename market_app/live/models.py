@@ -137,7 +137,10 @@ class LiveOfferReservation(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
     released_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
-    order_item: so.Mapped[OrderItem] = so.relationship()
+    # The backref puts reservations on their line (OrderItem.live_reservations), so a reservation made at checkout
+    # is saved with the order it belongs to, never before it (orders itself knows nothing of it).
+    order_item: so.Mapped[OrderItem] = so.relationship(
+        backref=so.backref("live_reservations", passive_deletes=True))
 
 
 class LiveSessionEvent(TimelineEventMixin, db.Model):

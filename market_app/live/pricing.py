@@ -83,9 +83,9 @@ class LiveCapReservation(ReservationParticipant):
                 held = _held_by(order.user_id, [taken.id]).get(taken.id, 0)
                 if held + item.quantity > taken.per_shopper_limit:
                     raise _gone(index, f"At most {taken.per_shopper_limit} per shopper at the live price.")
-            reservation = LiveOfferReservation(offer_id=taken.id, user_id=order.user_id, quantity=item.quantity)
-            reservation.order_item = item
-            db.session.add(reservation)
+            # Saved with the order (through its line), not now: the order is not in the session yet.
+            item.live_reservations.append(
+                LiveOfferReservation(offer_id=taken.id, user_id=order.user_id, quantity=item.quantity))
 
     def release_stall_order(self, stall_order) -> None:
         item_ids = [item.id for item in stall_order.items if item.live_session_id and item.id is not None]

@@ -11,6 +11,7 @@ from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.notifications.models import Notification
 from tests.conftest import Stand
+from tests.orders.conftest import ledger  # noqa: F401 (the orders tests' fixture: what an order writes)
 
 API = "/api/v1"
 STREAM = "https://live.example.com/watch/abc123"
