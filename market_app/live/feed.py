@@ -39,8 +39,12 @@ def _base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
+def _uid(name: str) -> str:
+    return f"{name}@{urlsplit(_base_url()).hostname or 'localhost'}"
+
+
 def session_uid(session: LiveSession) -> str:
-    return f"live-session-{session.id}@{urlsplit(_base_url()).hostname or 'localhost'}"
+    return _uid(f"live-session-{session.id}")
 
 
 def session_url(session: LiveSession) -> str:
@@ -72,8 +76,9 @@ def _event(session: LiveSession) -> icalendar.Event:
     return event
 
 
-def render(name: str, url: str, sessions: list[LiveSession]) -> bytes:
-    calendar = icalendar.Calendar.new(name=name, prodid=PRODID, url=url)
+def render(uid: str, name: str, url: str, sessions: list[LiveSession]) -> bytes:
+    # Calendar.new() would make up a random UID on every call: the feed's own is as stable as its events'.
+    calendar = icalendar.Calendar.new(uid=uid, name=name, prodid=PRODID, url=url)
     calendar.add("calscale", "GREGORIAN")
     # Calendar clients poll a subscribed feed at most this often (Apple and Google read one or the other).
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
@@ -89,9 +94,11 @@ def etag(body: bytes) -> str:
 
 def market_feed(market: Market, now: datetime | None = None) -> bytes:
     url = f"{_base_url()}/api/v1/markets/{market.id}/live-sessions.ics"
-    return render(f"{market.name} 라이브 방송", url, feed_sessions(market, now=now))
+    return render(_uid(f"live-calendar-market-{market.id}"), f"{market.name} 라이브 방송", url,
+                  feed_sessions(market, now=now))
 
 
 def stall_feed(stall: Stall, now: datetime | None = None) -> bytes:
     url = f"{_base_url()}/api/v1/stalls/{stall.id}/live-sessions.ics"
-    return render(f"{stall.name} ({stall.market.name}) 라이브 방송", url, feed_sessions(stall.market, stall, now))
+    return render(_uid(f"live-calendar-stall-{stall.id}"), f"{stall.name} ({stall.market.name}) 라이브 방송", url,
+                  feed_sessions(stall.market, stall, now))
