@@ -11,7 +11,7 @@ import pytest
 
 from market_app.extensions import db
 from market_app.live.models import LiveSession
-from tests.live.conftest import API, iso, soon
+from tests.live.helpers import API, iso, soon
 
 
 def _feed(client, url: str, headers: dict | None = None):

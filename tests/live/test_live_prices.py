@@ -17,7 +17,7 @@ from market_app.orders import hooks, reservations
 from market_app.orders import services as order_services
 from market_app.orders.models import Order, OrderItem
 from tests.conftest import order_body, place_order
-from tests.live.conftest import API, items_of
+from tests.live.helpers import API, items_of
 from tests.orders.conftest import assert_error, stall_order_of, stock_of
 
 

@@ -16,7 +16,7 @@ from market_app.live.models import (
     StallFollow,
 )
 from market_app.notifications.models import Notification
-from tests.live.conftest import API, iso, session_body, soon
+from tests.live.helpers import API, iso, session_body, soon
 from tests.orders.conftest import assert_error
 
 LIVE_TABLES = (LiveSession, LiveOffer, LiveSessionEvent, LiveSubscription, StallFollow, Notification)

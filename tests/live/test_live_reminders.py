@@ -11,7 +11,7 @@ from market_app.core.jobs import huey_of
 from market_app.extensions import db
 from market_app.live import clock, reminders
 from market_app.live.models import LiveSession
-from tests.live.conftest import API, iso, notes, soon
+from tests.live.helpers import API, iso, notes, soon
 from tests.orders.conftest import assert_error
 
 

@@ -3,13 +3,15 @@ reaches each subscriber and follower exactly once, also when the job is delivere
 restart); the go-live announcement likewise."""
 
 import time
+from datetime import timedelta
 
 import pytest
 
 from market_app.core import jobs
+from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.live.models import LiveSession
-from tests.live.conftest import API, notes
+from tests.live.helpers import API, iso, notes
 from tests.worker_plugin import eventually, start_worker, stop_worker
 
 pytestmark = pytest.mark.committing
@@ -25,7 +27,8 @@ def test_reminders_and_go_live_reach_everyone_exactly_once_across_a_worker_resta
     follower, second = make.user("단골"), make.user("손님")
     client.post(f"{API}/stalls/{stand.stall.id}/follow", headers=make.headers(follower))
     lead = app.config["LIVE_REMINDER_MINUTES"]
-    session = live.schedule(stand, starts_in=lead + 4 / 60)  # the reminder is due in about four seconds
+    starts = utcnow().replace(microsecond=0) + timedelta(minutes=lead, seconds=4)  # reminder due in four seconds
+    session = live.schedule(stand, starts_at=iso(starts), ends_at=iso(starts + timedelta(hours=1)))
     live.subscribe(session, shop.headers)
     live.subscribe(session, make.headers(second))
     audience = (shop.shopper, second, follower)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.live.models import LiveSession, LiveSessionEvent
-from tests.live.conftest import API, STREAM, iso, session_body, soon
+from tests.live.helpers import API, STREAM, iso, session_body, soon
 from tests.orders.conftest import assert_error
 
 
