@@ -87,6 +87,30 @@ class LiveCapReservation(ReservationParticipant):
             item.live_reservations.append(
                 LiveOfferReservation(offer_id=taken.id, user_id=order.user_id, quantity=item.quantity))
 
+    def restore(self, order) -> None:
+        """An expired order was paid after all: its live-priced lines take their units back from the cap (the
+        shopper paid the live price, also if the session has ended meanwhile), or, when the cap has been sold
+        meanwhile, the order cannot be taken back (the caller refunds it)."""
+        item_ids = [item.id for part in order.stall_orders for item in part.items if item.live_session_id]
+        if not item_ids:
+            return
+        restored = db.session.execute(
+            sa.update(LiveOfferReservation)
+            .where(LiveOfferReservation.order_item_id.in_(item_ids), LiveOfferReservation.released_at.is_not(None))
+            .values(released_at=None)
+            .returning(LiveOfferReservation.offer_id, LiveOfferReservation.quantity)
+            .execution_options(synchronize_session=False)
+        ).all()
+        for offer_id, quantity in sorted(restored):
+            taken = db.session.execute(
+                sa.update(LiveOffer)
+                .where(LiveOffer.id == offer_id, LiveOffer.sold + quantity <= LiveOffer.quantity_cap)
+                .values(sold=LiveOffer.sold + quantity).returning(LiveOffer.id)
+                .execution_options(synchronize_session=False)
+            ).first()
+            if taken is None:
+                raise LivePriceGone("The live price's units were sold to others meanwhile.")
+
     def release_stall_order(self, stall_order) -> None:
         item_ids = [item.id for item in stall_order.items if item.live_session_id and item.id is not None]
         if not item_ids:

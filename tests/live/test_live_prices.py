@@ -16,7 +16,7 @@ from market_app.live.models import LiveOffer, LiveOfferReservation, LiveSession
 from market_app.orders import hooks, reservations
 from market_app.orders import services as order_services
 from market_app.orders.models import Order, OrderItem
-from tests.conftest import order_body, place_order
+from tests.conftest import order_body, place_order, post_event
 from tests.live.helpers import API, items_of
 from tests.orders.conftest import assert_error, stall_order_of, stock_of
 
@@ -258,3 +258,44 @@ def test_concurrent_orders_never_take_more_than_the_cap_at_the_live_price(app, m
                                    .where(OrderItem.live_session_id == session["id"]))
     assert attributed == live_units == db.session.scalar(sa.select(sa.func.sum(LiveOfferReservation.quantity)))
     assert make.count(Order) == len(placed)
+
+
+def _expire(client, shop, order: dict) -> None:
+    db.session.execute(sa.update(Order).where(Order.id == order["id"]).values(expires_at=utcnow() - timedelta(1)))
+    db.session.commit()
+    assert client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json["status"] == "expired"
+
+
+def test_an_expired_live_order_paid_after_all_takes_its_units_back_from_the_cap(app, client, shop, live, checkout):
+    stand = shop.stands[0]
+    session = live.schedule(stand, starts_in=5)
+    live.start(session, stand)
+    order = checkout([(stand.product, 4)])
+    _expire(client, shop, order)
+    assert _sold(session) == 0
+
+    intent = {"id": order["payment"]["payment_intent_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": order["total"], "currency": "krw"}
+    assert post_event(client, app, "payment_intent.succeeded", intent).status_code == 200
+
+    again = client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json
+    assert again["status"] == "paid" and items_of(again)[0][1:3] == (4, 2500)
+    assert _sold(session) == 4
+
+
+def test_an_expired_live_order_paid_after_the_cap_was_sold_to_others_is_refunded(make, client, app, shop, live,
+                                                                                checkout):
+    stand = shop.stands[0]
+    session = live.schedule(stand, starts_in=5)
+    live.start(session, stand)
+    order = checkout([(stand.product, 4)])
+    _expire(client, shop, order)
+    checkout([(stand.product, 3)], headers=make.headers(make.user("다른 손님")))
+
+    intent = {"id": order["payment"]["payment_intent_id"], "object": "payment_intent", "status": "succeeded",
+              "amount": order["total"], "currency": "krw"}
+    assert post_event(client, app, "payment_intent.succeeded", intent).status_code == 200
+
+    again = client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json
+    assert again["status"] == "expired" and again["payment"]["refunded_amount"] == order["total"]
+    assert _sold(session) == 3
