@@ -53,4 +53,6 @@ def offline_payments() -> Iterator[None]:
 
 def mark_paid(payment: Payment) -> None:
     """What Stripe's payment_intent.succeeded webhook does to a payment (the order becomes paid, its stalls told)."""
-    payments.apply_intent_state(payment, {"id": payment.payment_intent_id, "status": "succeeded"})
+    payments.apply_intent_state(payment, {"id": payment.payment_intent_id, "status": "succeeded",
+                                          "amount": payment.amount, "amount_received": payment.amount,
+                                          "currency": payment.currency})
