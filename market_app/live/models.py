@@ -78,10 +78,6 @@ class LiveSession(db.Model):
         self.events.append(LiveSessionEvent(from_status=from_status, to_status=to_status, actor_id=actor_id,
                                             note=note))
 
-    @property
-    def market(self):
-        return self.stall.market
-
     def auto_end_at(self, grace: timedelta) -> datetime:
         """A flash sale ends at its end; a broadcast left running ends itself after a grace period."""
         return self.ends_at if self.kind == LiveKind.FLASH else self.ends_at + grace

@@ -76,8 +76,10 @@ class LiveCapReservation(ReservationParticipant):
                 .execution_options(synchronize_session=False)
             ).first()
             if taken is None:
-                raise _gone(index, "The live price ran out meanwhile. Order again: what is left of it, then the "
-                                   "list price.")
+                left = db.session.scalar(sa.select(LiveOffer.quantity_cap - LiveOffer.sold).where(
+                    LiveOffer.live_session_id == item.live_session_id, LiveOffer.product_id == item.product_id))
+                raise _gone(index, f"Other orders took the live price meanwhile ({left or 0} left at it). Order "
+                                   "again: what is left at the live price, the rest at the list price.")
             if taken.per_shopper_limit is not None:
                 # The offer's row is locked by the UPDATE above: this shopper's other orders are counted as committed.
                 held = _held_by(order.user_id, [taken.id]).get(taken.id, 0)
