@@ -3,7 +3,6 @@ live, up to the offer's cap (the rest of a line at the list price, as a second l
 the session; units of an order that expires, is cancelled or rejected go back to the cap, once; and concurrent
 orders never take more than the cap at the live price."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from market_app.orders import hooks, reservations
 from market_app.orders import services as order_services
 from market_app.orders.models import Order, OrderItem
 from tests.conftest import order_body, place_order, post_event
-from tests.live.helpers import API, items_of
+from tests.live.helpers import API, items_of, post_at_once
 from tests.orders.conftest import assert_error, stall_order_of, stock_of
 
 
@@ -209,29 +208,6 @@ def test_when_the_cap_runs_out_between_pricing_and_reserving_the_order_is_409_an
     assert items_of(retry.json)[0][1:3] == (3, 2500)  # the stale 'sold=4' was rolled back with the refused order
 
 
-def _order_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
-    if db.engine.url.database in (None, "", ":memory:"):
-        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
-    start = threading.Barrier(len(requests))
-    results: list = []
-
-    def shop_(headers: dict, body: dict) -> None:
-        with app.app_context():
-            client = app.test_client()
-            start.wait()
-            resp = client.post(f"{API}/orders", json=body, headers=headers)
-            results.append((resp.status_code, resp.json))
-            db.session.remove()
-
-    threads = [threading.Thread(target=shop_, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(requests), results
-    return results
-
-
 @pytest.mark.committing
 def test_concurrent_orders_never_take_more_than_the_cap_at_the_live_price(app, make, shop, live):
     """12 shoppers each order 2 of an offer capped at 5, all at once: never more than 5 units at the live price; each
@@ -243,7 +219,8 @@ def test_concurrent_orders_never_take_more_than_the_cap_at_the_live_price(app, m
     live.start(session, stand)
     shoppers = [make.headers(make.user(f"손님{i}")) | {"Idempotency-Key": f"kimjang-{i}"} for i in range(12)]
 
-    results = _order_at_once(app, [(headers, order_body(shop.market, [(cabbage, 2)])) for headers in shoppers])
+    results = post_at_once(app, [(f"{API}/orders", headers, order_body(shop.market, [(cabbage, 2)]))
+                                 for headers in shoppers])
 
     placed = [body for status, body in results if status == 201]
     refused = [body for status, body in results if status != 201]

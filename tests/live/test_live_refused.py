@@ -2,7 +2,6 @@
 4 hours, in the past, a product of another stall, a live price not below the list price, a plain-http stream, and a
 session overlapping another of the same stall, also when two are created at the same moment."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from market_app.live.models import (
     StallFollow,
 )
 from market_app.notifications.models import Notification
-from tests.live.helpers import API, iso, session_body, soon
+from tests.live.helpers import API, iso, post_at_once, session_body, soon
 from tests.orders.conftest import assert_error
 
 LIVE_TABLES = (LiveSession, LiveOffer, LiveSessionEvent, LiveSubscription, StallFollow, Notification)
@@ -150,29 +149,6 @@ def test_a_suspended_stall_cannot_schedule(client, make, shop):
     assert_error(resp, 409)
 
 
-def _post_at_once(app, requests: list[tuple[str, dict, dict]]) -> list[tuple[int, dict]]:
-    if db.engine.url.database in (None, "", ":memory:"):
-        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
-    start = threading.Barrier(len(requests))
-    results: list = []
-
-    def post(url: str, headers: dict, body: dict) -> None:
-        with app.app_context():
-            client = app.test_client()
-            start.wait()
-            resp = client.post(url, json=body, headers=headers)
-            results.append((resp.status_code, resp.json))
-            db.session.remove()
-
-    threads = [threading.Thread(target=post, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(requests), results
-    return results
-
-
 @pytest.mark.committing
 def test_two_overlapping_sessions_created_at_the_same_moment_one_wins(app, make, shop):
     """Six overlapping schedulings of one stall sent at once (two phones of the same merchant...): exactly one is
@@ -181,7 +157,7 @@ def test_two_overlapping_sessions_created_at_the_same_moment_one_wins(app, make,
     url = f"{API}/stalls/{stand.stall.id}/live-sessions"
     bodies = [session_body(stand, starts_in=60 + 10 * n, minutes=60, title=f"동시 {n}") for n in range(6)]
 
-    results = _post_at_once(app, [(url, stand.headers, body) for body in bodies])
+    results = post_at_once(app, [(url, stand.headers, body) for body in bodies])
 
     assert sorted(status for status, _ in results) == [201] + [409] * 5, results
     assert all("starts_at" in body["errors"]["json"] for status, body in results if status == 409)

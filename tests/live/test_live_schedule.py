@@ -4,6 +4,7 @@ not shown; a session's detail with its offers' remaining cap."""
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from market_app.extensions import db
 from market_app.live.models import LiveSession
@@ -44,7 +45,7 @@ def test_from_and_to_are_the_markets_local_days(client, shop, live):
     live.end(past, stand)
     _backdate(past, 5)
     upcoming = live.schedule(stand, starts_in=60)
-    day = (soon(0) - timedelta(days=5)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Seoul")).date()
+    day = (soon(0) - timedelta(days=5)).astimezone(ZoneInfo("Asia/Seoul")).date()
 
     window = client.get(f"{API}/markets/{shop.market.id}/live-sessions",
                         query_string={"from": (day - timedelta(days=1)).isoformat(),
