@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: the stall list, a 초성 product search and a bare Flask route returning the same bytes, each
-# served by gunicorn (2 sync workers) on loopback and loaded with wrk (1 thread, 8 connections, 10 s).
+# Benchmark: the stall list, a 초성 product search, the live schedule and a bare Flask route returning the same
+# bytes as the stall list, each served by gunicorn (2 sync workers) on loopback and loaded with wrk (1 thread,
+# 8 connections, 10 s).
 # Prints requests/s, p50/p99 latency and each listing's ratio to the bare route; keeps the raw output
 # under bench/results/. Usage: bench/run.sh  (or make bench); DURATION=20s bench/run.sh for longer runs.
 set -euo pipefail
@@ -49,9 +50,12 @@ wait_for "$app/healthz"
 
 stalls="$app/api/v1/markets/1/stalls?page_size=20"
 search="$app/api/v1/markets/1/products?q=%E3%84%B7%E3%85%88"  # q=ㄷㅈ (돼지..., 된장...)
+schedule="$app/api/v1/markets/1/live-sessions?page_size=20"  # 망원시장's broadcasts from today on, with offers
 curl -sf "$stalls" >"$work/stalls.json"
 hits=$(curl -sfD - -o /dev/null "$search" | tr -d '\r' | sed -n 's/^X-Pagination: .*"total": *\([0-9]*\).*/\1/p')
 [ "${hits:-0}" -gt 0 ] || { echo "the 초성 search found nothing" >&2; exit 1; }
+sessions=$(curl -sf "$schedule" | "$BIN/python" -c 'import json, sys; print(len(json.load(sys.stdin)))')
+[ "${sessions:-0}" -gt 0 ] || { echo "the live schedule is empty" >&2; exit 1; }
 
 bare_port=$(free_port)
 while [ "$bare_port" = "$app_port" ]; do bare_port=$(free_port); done
@@ -74,6 +78,7 @@ echo "== wrk: 1 thread, 8 connections, $DURATION each after a $WARMUP warm-up; b
 read -r bare_rps bare_p50 bare_p99 bare_bad bare_err < <(load "bare route" "$bare")
 read -r st_rps st_p50 st_p99 st_bad st_err < <(load "stall list" "$stalls")
 read -r se_rps se_p50 se_p99 se_bad se_err < <(load "product search" "$search")
+read -r ls_rps ls_p50 ls_p99 ls_bad ls_err < <(load "live schedule" "$schedule")
 
 row() {  # label rps p50 p99
   printf '%-44s %9.0f %8.2f %8.2f %8.2f\n' "$1" "$2" "$3" "$4" "$(awk -v a="$2" -v b="$bare_rps" 'BEGIN { print a / b }')"
@@ -83,11 +88,13 @@ row() {  # label rps p50 p99
   row "bare Flask route, same bytes" "$bare_rps" "$bare_p50" "$bare_p99"
   row "GET /api/v1/markets/1/stalls?page_size=20" "$st_rps" "$st_p50" "$st_p99"
   row "GET /api/v1/markets/1/products?q=ㄷㅈ" "$se_rps" "$se_p50" "$se_p99"
-  echo "($hits products match ㄷㅈ; the first page of 20 is returned.) Target: listings at 0.6 of the bare route or better."
+  row "GET /api/v1/markets/1/live-sessions" "$ls_rps" "$ls_p50" "$ls_p99"
+  echo "($hits products match ㄷㅈ; the first page of 20 is returned. $sessions live sessions listed.)"
+  echo "Target: listings at 0.6 of the bare route or better."
   echo "Raw wrk output: $log"
 } | tee -a "$log"
 
-if [ $((bare_bad + bare_err + st_bad + st_err + se_bad + se_err)) -ne 0 ]; then
+if [ $((bare_bad + bare_err + st_bad + st_err + se_bad + se_err + ls_bad + ls_err)) -ne 0 ]; then
   echo "some requests failed (non-2xx or socket errors): see $log" >&2
   exit 1
 fi

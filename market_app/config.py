@@ -54,6 +54,14 @@ class Config:
     # Unpaid orders hold stock until they expire: a shopper may have this many open at one market.
     MAX_UNPAID_ORDERS_PER_MARKET = _int("MAX_UNPAID_ORDERS_PER_MARKET", 3)
 
+    # Live commerce: reminder lead time, how early a session may go live, how long one left running keeps its
+    # live prices after its end, the window in which heartbeats count as "watching now", and the heartbeat limit.
+    LIVE_REMINDER_MINUTES = _int("LIVE_REMINDER_MINUTES", 10)
+    LIVE_START_EARLY_MINUTES = _int("LIVE_START_EARLY_MINUTES", 15)
+    LIVE_AUTO_END_GRACE_MINUTES = _int("LIVE_AUTO_END_GRACE_MINUTES", 15)
+    LIVE_VIEWER_WINDOW_SECONDS = _int("LIVE_VIEWER_WINDOW_SECONDS", 60)
+    LIVE_HEARTBEAT_RATE_LIMIT = os.environ.get("LIVE_HEARTBEAT_RATE_LIMIT", "120 per minute")
+
     # Redis: the task queue's broker (and shared rate limits and caching) when set.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Without Redis the task queue keeps its messages in this SQLite file; the worker must see the same file.

@@ -206,3 +206,12 @@ def payout_period() -> dict:
     still falls inside."""
     today = seoul_today()
     return {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+
+
+def every_row() -> dict:
+    """Every row of every table, read fresh through the test's connection (it holds all the app has written):
+    a refused request must leave this unchanged."""
+    db.session.expire_all()
+    conn = db.session.connection()
+    return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+            for table in db.metadata.sorted_tables}

@@ -20,3 +20,6 @@ order_status_changed = _signals.signal("order-status-changed")  # kwargs: from_s
 order_closed = _signals.signal("order-closed")  # cancelled or expired; kwargs: status, reason
 # orders -- sender: the StallOrder; kwargs: from_status, to_status, actor_id, note
 stall_order_moved = _signals.signal("stall-order-moved")
+
+# live -- sender: the LiveSession; kwargs: from_status (None when scheduled), to_status, actor_id (None: the clock)
+live_session_moved = _signals.signal("live-session-moved")

@@ -73,13 +73,14 @@ def view(user: User, market: Market) -> dict:
         products = {p.id: p for p in db.session.scalars(
             sa.select(Product).where(Product.id.in_([i.product_id for i in cart.items])))}
         lines = [(products[i.product_id], i.quantity) for i in cart.items]
-        for priced in price_lines(lines, utcnow()):
+        wanted = {i.product_id: i.quantity for i in cart.items}  # a line split at a live offer's cap is one wish
+        for priced in price_lines(lines, utcnow(), user.id):
             product = priced.product
             entries.append({"product_id": product.id, "stall_id": product.stall_id, "stall_name": product.stall.name,
                             "name": product.name, "unit": product.unit, "unit_price": priced.unit_price,
                             "list_price": product.price, "quantity": priced.quantity, "line_total": priced.line_total,
                             "live_session_id": priced.live_session_id,
-                            "problem": _problem(product, priced.quantity)})
+                            "problem": _problem(product, wanted[product.id])})
     subtotal = sum(e["line_total"] for e in entries if e["problem"] is None)
     fee = delivery_fee(market, subtotal) if subtotal else 0
     return {"market_id": market.id, "items": entries, "subtotal": subtotal, "delivery_fee": fee,

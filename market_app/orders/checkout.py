@@ -56,8 +56,10 @@ class Checkout:
         return self.subtotal + self.delivery_fee
 
     def index_of(self, product_id: int) -> int:
-        """The line's position in the request, to name it in an error."""
-        return next(i for i, line in enumerate(self.lines) if line.product.id == product_id)
+        """The line's position in the request, to name it in an error (a line split between a special and the
+        list price is one line of the request)."""
+        products = list(dict.fromkeys(line.product.id for line in self.lines))
+        return products.index(product_id)
 
 
 def request_hash(body: dict) -> str:
@@ -96,7 +98,7 @@ def _load_line(market: Market, index: int, product_id: int, quantity: int, produ
     return product
 
 
-def prepare(data: dict) -> Checkout:
+def prepare(data: dict, shopper: User) -> Checkout:
     """Everything that can be checked before money or stock is touched."""
     market = db.session.get(Market, data["market_id"])
     if market is None:
@@ -111,7 +113,7 @@ def prepare(data: dict) -> Checkout:
         sa.select(Product).where(Product.id.in_(seen)).options(so.joinedload(Product.stall)))}
     lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
              for i, item in enumerate(items)]
-    checkout = Checkout(market, price_lines(lines, utcnow()), data["fulfillment"], data.get("delivery"),
+    checkout = Checkout(market, price_lines(lines, utcnow(), shopper.id), data["fulfillment"], data.get("delivery"),
                         data.get("note"))
     if checkout.fulfillment == Fulfillment.DELIVERY:
         _check_delivery(checkout)
@@ -215,7 +217,7 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
-    checkout = prepare(data)
+    checkout = prepare(data, user)
     _refuse_hoarding(user, checkout.market)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)

@@ -21,10 +21,14 @@ if TYPE_CHECKING:
 class SpecialPrice:
     unit_price: int
     live_session_id: int | None = None
+    # Units still to be had at this price (a live offer's remaining cap, or what the shopper may still buy at it);
+    # None: any number. The rest of a line is priced at the list price, as a line of its own.
+    max_quantity: int | None = None
 
 
-# An override sees the products being bought and the time, and returns special prices by product id.
-PriceOverride = Callable[["Sequence[Product]", datetime], "dict[int, SpecialPrice]"]
+# An override sees the products being bought, the time and the shopper (None: nobody signed in), and returns
+# special prices by product id.
+PriceOverride = Callable[["Sequence[Product]", datetime, "int | None"], "dict[int, SpecialPrice]"]
 
 
 class ReservationParticipant:

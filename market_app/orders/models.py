@@ -164,7 +164,8 @@ class OrderItem(db.Model):
     line_total: so.Mapped[int]
     # How many units came out of tracked stock (0 when the product did not track stock); released exactly.
     reserved_quantity: so.Mapped[int] = so.mapped_column(default=0)
-    live_session_id: so.Mapped[int | None]
+    # The live session whose price the line got (by table name: orders never imports live).
+    live_session_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("live_sessions.id"), index=True)
 
 
 class StallOrderEvent(TimelineEventMixin, db.Model):

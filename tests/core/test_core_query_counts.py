@@ -38,7 +38,7 @@ def _listed(statements: list[str]) -> str:
     return "\n".join(" ".join(statement.split())[:160] for statement in statements)
 
 
-def test_placing_a_pickup_order_from_two_stalls_sends_20_statements_on_postgresql_23_on_sqlite(
+def test_placing_a_pickup_order_from_two_stalls_sends_21_statements_on_postgresql_24_on_sqlite(
         client, busy_market, sent):
     shop = busy_market
     body = order_body(shop.market, [(shop.stands[0].product, 2), (shop.stands[1].product, 1)])
@@ -47,13 +47,14 @@ def test_placing_a_pickup_order_from_two_stalls_sends_20_statements_on_postgresq
 
     assert resp.status_code == 201, resp.json
     # 1 the user behind the token, 2 an earlier order with this Idempotency-Key, 3 the key claimed (INSERT),
-    # 4 the market, 5 both products in one SELECT, 6 the shopper's open unpaid orders in this market (the cap),
-    # 7-8 the stock taken from each product (one conditional UPDATE per line), 9 the order, 10 its two stall
-    # orders, 11 its two items, 12 the stall orders' first timeline events, 13 the payment, 14 the claim pointed
-    # at the order, 15 the order refreshed after the commit, 16-20 the order read back for the response (order,
-    # stall orders with their stalls, payment, items, refunds). SQLAlchemy batches the INSERTs of 10, 11 and 12
-    # on PostgreSQL; on SQLite it inserts those one row at a time: one more statement each for the second stall.
-    expected = {"postgresql": 20, "sqlite": 23}[db.engine.dialect.name]
+    # 4 the market, 5 both products in one SELECT, 6 the live offers on air for them (live prices), 7 the
+    # shopper's open unpaid orders in this market (the cap), 8-9 the stock taken from each product (one
+    # conditional UPDATE per line), 10 the order, 11 its two stall orders, 12 its two items, 13 the stall orders'
+    # first timeline events, 14 the payment, 15 the claim pointed at the order, 16 the order refreshed after the
+    # commit, 17-21 the order read back for the response (order, stall orders with their stalls, payment, items,
+    # refunds). SQLAlchemy batches the INSERTs of 11, 12 and 13 on PostgreSQL; on SQLite it inserts those one row
+    # at a time: one more statement each for the second stall.
+    expected = {"postgresql": 21, "sqlite": 24}[db.engine.dialect.name]
     assert len(statements) == expected, _listed(statements)
 
 

@@ -1,14 +1,14 @@
 """refund claims (a pending refund is claimed by the one run that sends it); webhook events stored on receipt
 and processed by a job (rows from before were processed on receipt: server default "processed")
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-26 10:00:00
+Create Date: 2026-11-25 22:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
