@@ -5,11 +5,12 @@ closes. The fee charged is the quote's for that address and subtotal: both come 
 import sqlalchemy as sa
 
 from market_app.core.db import db, utcnow
-from market_app.core.errors import InvalidInput
+from market_app.core.errors import Conflict, InvalidInput
 from market_app.delivery import settings as delivery_settings
 from market_app.delivery import slots
 from market_app.delivery.models import FeePayer, FeeShare, SlotBooking
-from market_app.delivery.rules import Price, Rules, split_pro_rata, utc
+from market_app.delivery.rules import Price, Rules, slot_at, split_pro_rata, utc
+from market_app.markets.models import Market
 from market_app.orders.checkout import Checkout
 from market_app.orders.hooks import DeliveryCharge, ReservationParticipant
 from market_app.orders.models import CLOSED_STALL_ORDER_STATUSES, Fulfillment, Order, StallOrder
@@ -63,6 +64,20 @@ class SlotReservation(ReservationParticipant):
         if booking is not None:
             slots.release(booking)
 
+    def restore(self, order: Order) -> None:
+        """An expired order paid after all takes its place back if its slot still takes orders and has room;
+        otherwise Conflict (the shopper is refunded)."""
+        booking = booking_of(order.id)
+        if booking is None or booking.released_at is None:
+            return
+        market = db.session.get(Market, order.market_id)
+        rules = delivery_settings.rules_for(market)
+        slot = slot_at(rules, booking.slot_start)
+        if slot is None or not rules.is_bookable(slot, utcnow()):
+            raise Conflict("The order's delivery slot no longer takes orders.")
+        slots.take_place(market.id, slot, rules.slot_capacity, SLOT_FIELD)
+        booking.released_at = None
+
 
 def booking_of(order_id: int) -> SlotBooking | None:
     return db.session.scalar(sa.select(SlotBooking).filter_by(order_id=order_id))
@@ -78,13 +93,13 @@ def split_fee(order: Order, stall_orders: list[StallOrder], fee: int) -> None:
 
 
 def resplit_fee(order: Order) -> None:
-    """A stall order closed (rejected, cancelled): its share moves to the parts still going out, exactly again."""
-    shares = db.session.scalars(sa.select(FeeShare).filter_by(order_id=order.id)).all()
-    if not shares:
+    """A stall order closed (rejected, cancelled) or reopened: the waived fee is split again among the parts
+    still going out, exactly; a closed part's share is 0."""
+    booking = booking_of(order.id)
+    if booking is None or booking.waived_paid_by != FeePayer.STALLS:
         return
-    total = sum(share.amount for share in shares)
-    open_ids = {s.id for s in order.stall_orders if s.status not in CLOSED_STALL_ORDER_STATUSES}
-    weights = {s.stall_order_id: s.stall_order.subtotal for s in shares if s.stall_order_id in open_ids}
-    parts = split_pro_rata(total, weights) if weights else {}
+    shares = db.session.scalars(sa.select(FeeShare).filter_by(order_id=order.id)).all()
+    weights = {s.id: s.subtotal for s in order.stall_orders if s.status not in CLOSED_STALL_ORDER_STATUSES}
+    parts = split_pro_rata(booking.waived_fee, weights)
     for share in shares:
         share.amount = parts.get(share.stall_order_id, 0)

@@ -142,8 +142,9 @@ def _close_for_order(order: Order, status: OrderStatus) -> None:
         _move_pickup(pickup, PickupAction.CANCEL, None, reason)
 
 
-def on_stall_order_moved(stall_order: StallOrder, to_status: StallOrderStatus, **_kwargs) -> None:
-    if to_status in CLOSED_STALL_ORDER_STATUSES:
+def on_stall_order_moved(stall_order: StallOrder, from_status: StallOrderStatus, to_status: StallOrderStatus,
+                         **_kwargs) -> None:
+    if (from_status in CLOSED_STALL_ORDER_STATUSES) != (to_status in CLOSED_STALL_ORDER_STATUSES):
         resplit_fee(stall_order.order)
 
 

@@ -2,7 +2,7 @@
 never more than its capacity, also under concurrent orders on PostgreSQL), giving it back exactly once, and moving
 a booking to another slot."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -139,8 +139,3 @@ def move(booking: SlotBooking, rules: Rules, slot: Slot, path: tuple[str, ...]) 
     release(booking)
     booking.slot_start, booking.released_at = utc(slot.start), None
 
-
-def slot_window(rules: Rules, now: datetime) -> tuple[datetime, datetime]:
-    """From now to the end of the last day offered (for listing what a market has booked)."""
-    last_day = rules.bookable_days(now)[-1]
-    return now, datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=rules.zone_info)

@@ -26,6 +26,7 @@ from market_app.notifications.models import Notification
 from market_app.orders.models import Order, OrderItem, StallOrder, StallOrderEvent
 from market_app.payments.models import Payment, Refund
 from tests.conftest import Shop, next_slot_start, order_body, place_order
+from tests.payments.conftest import stripe_at  # noqa: F401 (a fixture the delivery tests use)
 
 API = "/api/v1"
 SEOUL = ZoneInfo("Asia/Seoul")

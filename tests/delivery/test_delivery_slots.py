@@ -13,6 +13,7 @@ from market_app.extensions import db
 from market_app.orders.models import Order
 from tests.conftest import ALWAYS_OPEN, next_slot_start, place_order
 from tests.delivery.conftest import API, SEOUL, assert_error, delivery_body, post_at_once, taken
+from tests.payments.test_expired_order_money import _expire_behind_stripes_back, _pay_at_stripe_and_tell
 
 MORNING = {day: "08:30-10:30" for day in ALWAYS_OPEN}
 
@@ -191,3 +192,35 @@ def test_concurrent_orders_never_overbook_a_slot(app, make, shop):
             assert answer["errors"]["json"]["delivery"]["slot_start"], answer
     assert taken(shop.market, start) == 3
     assert make.count(SlotBooking) == 3 and make.count(Order) == 3
+
+
+def test_money_for_an_expired_delivery_order_takes_its_slot_place_back(
+        app, client, shop, stripe_client, stripe_at, localstripe_url):
+    start = next_slot_start()
+    placed = place_order(client, shop.headers, delivery_body(shop, [(shop.stands[0].product, 4)], start)).json
+    _expire_behind_stripes_back(client, shop, placed, localstripe_url, stripe_at)
+    assert taken(shop.market, start) == 0
+
+    _pay_at_stripe_and_tell(client, app, stripe_client, placed)
+
+    order = client.get(f"{API}/orders/{placed['id']}", headers=shop.headers).json
+    assert (order["status"], order["payment"]["refunded_amount"]) == ("paid", 0)
+    assert taken(shop.market, start) == 1 and _booking(placed["id"]).released_at is None
+    assert client.get(f"{API}/deliveries/{order['delivery_id']}", headers=shop.headers).json["status"] == "requested"
+
+
+def test_money_for_an_expired_delivery_order_whose_slot_filled_is_refunded_in_full(
+        app, client, make, shop, stripe_client, stripe_at, localstripe_url):
+    make.delivery_settings(shop.market, slot_capacity=1)
+    start = next_slot_start()
+    placed = place_order(client, shop.headers, delivery_body(shop, [(shop.stands[0].product, 4)], start)).json
+    _expire_behind_stripes_back(client, shop, placed, localstripe_url, stripe_at)
+    other = place_order(client, make.headers(make.user()), delivery_body(shop, [(shop.stands[1].product, 3)], start))
+    assert other.status_code == 201
+
+    _pay_at_stripe_and_tell(client, app, stripe_client, placed)
+
+    order = client.get(f"{API}/orders/{placed['id']}", headers=shop.headers).json
+    assert (order["status"], order["payment"]["refunded_amount"], order["delivery_id"]) == (
+        "expired", placed["total"], None)
+    assert taken(shop.market, start) == 1  # the other order's place only
