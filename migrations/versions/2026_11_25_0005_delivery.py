@@ -3,7 +3,7 @@ deliveries and desk pickups with their timelines, free-delivery fee shares, shor
 distance and ring they were charged for, and the ids of their delivery or pickup
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25 23:00:00
 """
 from datetime import UTC, datetime
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -24,7 +24,7 @@ def test_markets_delivery_terms_move_into_delivery_settings_and_back(empty_datab
     migrated = create_app(MigrationConfig)
     with migrated.app_context():
         try:
-            flask_migrate.upgrade(revision="0003")
+            flask_migrate.upgrade(revision="0004")
             with db.engine.begin() as conn:
                 conn.execute(sa.text(
                     "INSERT INTO markets (name, slug, region, address, lat, lng, timezone, currency, commission_bps,"
@@ -37,7 +37,7 @@ def test_markets_delivery_terms_move_into_delivery_settings_and_back(empty_datab
                 row = conn.execute(sa.text("SELECT enabled, zones, free_over, min_order, slot_capacity, hours,"
                                            " free_delivery_paid_by, version FROM delivery_settings")).one()
                 market_columns = {c["name"] for c in sa.inspect(conn).get_columns("markets")}
-            flask_migrate.downgrade(revision="0003")
+            flask_migrate.downgrade(revision="0004")
             with db.engine.connect() as conn:
                 back = conn.execute(sa.text("SELECT delivery_enabled, delivery_base_fee, free_delivery_threshold,"
                                             " min_order_amount FROM markets")).one()
