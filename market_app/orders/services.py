@@ -129,6 +129,11 @@ def refund_undelivered(order: Order, actor: User, reason: str) -> Order:
     over are cancelled (stock back), and the shopper gets back every won still paid, goods and delivery fee."""
     if order.paid_at is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         raise InvalidTransition(f"The order is {order.status.value}: nothing to refund here.")
+    for stall_order in order.stall_orders:
+        if stall_order.status == S.HANDED_OVER:  # a part the desk received may have been paid out meanwhile
+            lock_row(StallOrder, stall_order.id)
+            for guard in hooks.current().refund_guards:
+                guard(stall_order)
     _close_order(order, OrderStatus.CANCELLED, actor, reason)
     payment = payments.payment_for_order(order.id)
     if payment is not None:

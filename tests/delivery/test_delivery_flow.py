@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import next_slot_start
 from tests.delivery.conftest import API, assert_error, post_at_once, prepare_all, taken
+from tests.payments.conftest import payout_period
 
 
 def get(client, headers, delivery_id) -> dict:
@@ -233,3 +234,22 @@ def test_two_couriers_claiming_at_once_one_wins_the_other_is_409(app, client, sh
     delivery = get(client, shop.admin_headers, order["delivery_id"])
     assert delivery["courier_id"] == winner["courier_id"] in (couriers.first.id, couriers.second.id)
     assert [e["status"] for e in delivery["events"]] == ["requested", "assigned"]
+
+
+def test_a_failed_delivery_whose_sales_were_paid_out_is_not_refunded_through_the_platform(
+        client, shop, couriers, delivery_order, ledger):
+    order = delivery_order()
+    delivery_id = order["delivery_id"]
+    prepare_all(client, shop, order)
+    for action in ("claim", "pickup"):
+        act(client, couriers.first_headers, delivery_id, action)
+    act(client, couriers.first_headers, delivery_id, "fail", {"reason": "부재중"})
+    payouts = client.post(f"{API}/markets/{shop.market.id}/payouts/run", json=payout_period(),
+                          headers=shop.admin_headers)
+    assert payouts.status_code == 201 and len(payouts.json) == 2, payouts.json
+    before = ledger()
+
+    resp = act(client, shop.admin_headers, delivery_id, "cancel", {"reason": "주소 오류"})
+
+    assert "paid out" in assert_error(resp, 409)["message"]
+    assert ledger() == before
