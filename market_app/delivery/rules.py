@@ -134,7 +134,7 @@ def timetable(rules: Rules, day: date) -> tuple[Slot, ...]:
     A range past midnight ("18:00-02:00") gives the next day its early slots; a closure day has none. Wall-clock
     times are made aware in the market's zone, so a slot may well cross midnight UTC (09:00 in Seoul is 00:00 UTC).
     """
-    if day in rules.closed_dates:
+    if day in rules.closed_dates or not date.min < day < date.max:
         return ()
     hours, step = dict(rules.hours), rules.slot_minutes
     deadline = timedelta(minutes=max(rules.cutoff_minutes, rules.lead_minutes))
@@ -155,7 +155,10 @@ def timetable(rules: Rules, day: date) -> tuple[Slot, ...]:
 
 def slot_at(rules: Rules, moment: datetime) -> Slot | None:
     """The slot that starts exactly at moment (any offset), or None."""
-    local = moment.astimezone(rules.zone_info)
+    try:
+        local = moment.astimezone(rules.zone_info)
+    except OverflowError:  # year 1 or 9999 in another zone: no slot there
+        return None
     return next((s for s in timetable(rules, local.date()) if s.start == moment), None)
 
 

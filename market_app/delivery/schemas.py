@@ -1,5 +1,7 @@
 """Delivery settings, quote, slot, delivery, desk and pickup schemas."""
 
+from datetime import UTC, date, datetime
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from market_app.core.hours import HoursError, validate_hours
@@ -110,8 +112,16 @@ class QuoteSchema(BaseSchema):
     slots = fields.List(fields.Nested(QuoteSlotSchema), metadata={"description": "The next open slots with places"})
 
 
+def _within_a_year(value: date | datetime) -> None:
+    """Slots are planned days ahead, and read back for a while: a year either way is plenty."""
+    day = value.date() if isinstance(value, datetime) else value
+    if abs((day - datetime.now(UTC).date()).days) > 366:
+        raise ValidationError("Must be within a year of today.")
+
+
 class SlotsArgsSchema(BaseSchema):
-    date = fields.Date(required=True, metadata={"description": "A local date of the market (YYYY-MM-DD)"})
+    date = fields.Date(required=True, validate=_within_a_year,
+                       metadata={"description": "A local date of the market (YYYY-MM-DD), within a year of today"})
 
 
 class DeliveryEventSchema(BaseSchema):
@@ -177,7 +187,7 @@ class FailSchema(BaseSchema):
 
 
 class ReslotSchema(BaseSchema):
-    slot_start = fields.AwareDateTime(required=True)
+    slot_start = fields.AwareDateTime(required=True, validate=_within_a_year)
 
 
 class CancelSchema(BaseSchema):
@@ -185,7 +195,8 @@ class CancelSchema(BaseSchema):
 
 
 class PickListArgsSchema(BaseSchema):
-    slot_start = fields.AwareDateTime(required=True, metadata={"description": "The slot's start, any offset"})
+    slot_start = fields.AwareDateTime(required=True, validate=_within_a_year,
+                                      metadata={"description": "The slot's start, any offset"})
 
 
 class PickItemSchema(BaseSchema):

@@ -230,6 +230,7 @@ def test_a_pickup_order_waits_at_the_desk_until_every_part_arrives_then_is_colle
     assert ready["status"] == "ready" and ready["ready_at"]
     assert "pickup_ready" in [n["kind"] for n in client.get(f"{API}/me/notifications", headers=shop.headers).json]
     assert collected.status_code == 200 and collected.json["status"] == "collected"
+    assert_error(client.post(f"{API}/pickups/{pickup_id}/collect", headers=shop.admin_headers), 409)  # twice
     assert [e["status"] for e in collected.json["events"]] == ["waiting", "ready", "collected"]
     listed = client.get(f"{API}/markets/{shop.market.id}/pickups?status=collected", headers=shop.admin_headers).json
     assert [p["id"] for p in listed] == [pickup_id]

@@ -2,10 +2,12 @@
 claimed (one wins), picked up, delivered or failed; a failed one re-slotted or cancelled with goods and fee
 refunded exactly; every move on the timeline; every move its state does not allow a 409 that changes nothing."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
-from tests.conftest import next_slot_start
-from tests.delivery.conftest import API, assert_error, post_at_once, prepare_all, taken
+from tests.conftest import next_slot_start, place_order
+from tests.delivery.conftest import API, assert_error, delivery_body, post_at_once, prepare_all, taken
 from tests.payments.conftest import payout_period
 
 
@@ -252,4 +254,71 @@ def test_a_failed_delivery_whose_sales_were_paid_out_is_not_refunded_through_the
     resp = act(client, shop.admin_headers, delivery_id, "cancel", {"reason": "주소 오류"})
 
     assert "paid out" in assert_error(resp, 409)["message"]
+    assert ledger() == before
+
+
+BAD_BODIES = [
+    ("fail", {}, "reason"), ("fail", {"reason": ""}, "reason"), ("deliver", {"note": "x" * 256}, "note"),
+    ("deliver", {"surprise": 1}, "surprise"), ("cancel", {}, "reason"), ("assign", {}, "courier_id"),
+    ("assign", {"courier_id": "3"}, "courier_id"), ("reslot", {}, "slot_start"),
+    ("reslot", {"slot_start": "tomorrow"}, "slot_start"),
+    ("reslot", {"slot_start": "2026-11-26T10:00:00"}, "slot_start"),
+    ("reslot", {"slot_start": "0001-01-01T00:00:00+09:00"}, "slot_start"),
+    ("reslot", {"slot_start": "HALF_PAST"}, "slot_start"),
+]
+
+
+@pytest.mark.parametrize(("action", "body", "field"), BAD_BODIES, ids=[f"{a}-{f}-{i}" for i, (a, _, f) in
+                                                                        enumerate(BAD_BODIES)])
+def test_a_bad_move_body_is_422_naming_the_field_and_changes_nothing(client, shop, couriers, delivery_order, ledger,
+                                                                     action, body, field):
+    order = delivery_order()
+    delivery_id = order["delivery_id"]
+    headers = shop.admin_headers
+    if action in ("fail", "deliver"):
+        prepare_all(client, shop, order)
+        for step in ("claim", "pickup"):
+            act(client, couriers.first_headers, delivery_id, step)
+        headers = couriers.first_headers
+    half_past = datetime.fromisoformat(next_slot_start(2)) + timedelta(minutes=30)
+    body = {key: half_past.isoformat() if value == "HALF_PAST" else value for key, value in body.items()}
+    before = ledger()
+
+    resp = act(client, headers, delivery_id, action, body)
+
+    assert_error(resp, 422, field)
+    assert ledger() == before
+
+
+def test_reslotting_into_a_full_slot_is_409_naming_slot_start(client, make, shop, delivery_order, ledger):
+    make.delivery_settings(shop.market, slot_capacity=1)
+    full = next_slot_start(3)
+    delivery_order(slot_start=full)
+    order = delivery_order()
+    before = ledger()
+
+    resp = act(client, shop.admin_headers, order["delivery_id"], "reslot", {"slot_start": full})
+
+    assert_error(resp, 409, "slot_start")
+    assert ledger() == before
+
+
+@pytest.mark.parametrize(("query", "field"), [("status=lost", "status"), ("date=yesterday", "date"),
+                                              ("ready=maybe", "ready"), ("courier_id=x", "courier_id")])
+def test_a_bad_delivery_list_query_is_422_naming_it(client, shop, query, field):
+    resp = client.get(f"{API}/markets/{shop.market.id}/deliveries?{query}", headers=shop.admin_headers)
+
+    assert_error(resp, 422, field, location="query")
+
+
+def test_far_dates_are_refused_by_name_not_a_server_error(client, shop, ledger):
+    market = shop.market.id
+    before = ledger()
+    for url, field in ((f"/markets/{market}/delivery/slots?date=0001-01-01", "date"),
+                       (f"/markets/{market}/delivery/slots?date=9999-12-31", "date"),
+                       (f"/markets/{market}/delivery/pick-list?slot_start=0001-01-01T00:00:00%2B09:00", "slot_start")):
+        assert_error(client.get(API + url, headers=shop.admin_headers), 422, field, location="query")
+    for start in ("0001-01-01T00:00:00+09:00", "9999-12-31T23:00:00-09:00"):
+        resp = place_order(client, shop.headers, delivery_body(shop, [(shop.stands[0].product, 4)], start))
+        assert_error(resp, 422, "delivery", "slot_start")
     assert ledger() == before
