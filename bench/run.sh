@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Benchmark: the stall list, a 초성 product search, the live schedule and a bare Flask route returning the same
-# bytes as the stall list, each served by gunicorn (2 sync workers) on loopback and loaded with wrk (1 thread,
-# 8 connections, 10 s).
+# Benchmark: the stall list, a 초성 product search, the live schedule, the delivery quote and slot list, and a
+# bare Flask route returning the stall list's bytes, each served by gunicorn (2 sync workers) on loopback and
+# loaded with wrk (1 thread, 8 connections, 10 s).
 # Prints requests/s, p50/p99 latency and each listing's ratio to the bare route; keeps the raw output
 # under bench/results/. Usage: bench/run.sh  (or make bench); DURATION=20s bench/run.sh for longer runs.
 set -euo pipefail
@@ -57,6 +57,12 @@ hits=$(curl -sfD - -o /dev/null "$search" | tr -d '\r' | sed -n 's/^X-Pagination
 sessions=$(curl -sf "$schedule" | "$BIN/python" -c 'import json, sys; print(len(json.load(sys.stdin)))')
 [ "${sessions:-0}" -gt 0 ] || { echo "the live schedule is empty" >&2; exit 1; }
 
+# 1 km north of 망원시장 with a 20,000 won basket; tomorrow's slots (a full day of them, in Seoul time).
+quote="$app/api/v1/markets/1/delivery/quote?lat=37.5649&lng=126.9063&subtotal=20000"
+slots="$app/api/v1/markets/1/delivery/slots?date=$(TZ=Asia/Seoul date -d tomorrow +%F)"
+curl -sf "$quote" | grep -q '"deliverable": *true' || { echo "the demo quote is not deliverable" >&2; exit 1; }
+[ "$(curl -sf "$slots" | grep -o '"start"' | wc -l)" -gt 0 ] || { echo "no demo slots tomorrow" >&2; exit 1; }
+
 bare_port=$(free_port)
 while [ "$bare_port" = "$app_port" ]; do bare_port=$(free_port); done
 BARE_BODY_FILE="$work/stalls.json" "$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$bare_port" \
@@ -79,6 +85,8 @@ read -r bare_rps bare_p50 bare_p99 bare_bad bare_err < <(load "bare route" "$bar
 read -r st_rps st_p50 st_p99 st_bad st_err < <(load "stall list" "$stalls")
 read -r se_rps se_p50 se_p99 se_bad se_err < <(load "product search" "$search")
 read -r ls_rps ls_p50 ls_p99 ls_bad ls_err < <(load "live schedule" "$schedule")
+read -r qu_rps qu_p50 qu_p99 qu_bad qu_err < <(load "delivery quote" "$quote")
+read -r sl_rps sl_p50 sl_p99 sl_bad sl_err < <(load "delivery slots" "$slots")
 
 row() {  # label rps p50 p99
   printf '%-44s %9.0f %8.2f %8.2f %8.2f\n' "$1" "$2" "$3" "$4" "$(awk -v a="$2" -v b="$bare_rps" 'BEGIN { print a / b }')"
@@ -89,12 +97,14 @@ row() {  # label rps p50 p99
   row "GET /api/v1/markets/1/stalls?page_size=20" "$st_rps" "$st_p50" "$st_p99"
   row "GET /api/v1/markets/1/products?q=ㄷㅈ" "$se_rps" "$se_p50" "$se_p99"
   row "GET /api/v1/markets/1/live-sessions" "$ls_rps" "$ls_p50" "$ls_p99"
+  row "GET .../markets/1/delivery/quote (1 km)" "$qu_rps" "$qu_p50" "$qu_p99"
+  row "GET .../markets/1/delivery/slots?date=tomorrow" "$sl_rps" "$sl_p50" "$sl_p99"
   echo "($hits products match ㄷㅈ; the first page of 20 is returned. $sessions live sessions listed.)"
   echo "Target: listings at 0.6 of the bare route or better."
   echo "Raw wrk output: $log"
 } | tee -a "$log"
 
-if [ $((bare_bad + bare_err + st_bad + st_err + se_bad + se_err + ls_bad + ls_err)) -ne 0 ]; then
+if [ $((bare_bad + bare_err + st_bad + st_err + se_bad + se_err + ls_bad + ls_err + qu_bad + qu_err + sl_bad + sl_err)) -ne 0 ]; then
   echo "some requests failed (non-2xx or socket errors): see $log" >&2
   exit 1
 fi

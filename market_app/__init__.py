@@ -53,19 +53,23 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 def _connect_domains(app: Flask) -> None:
     """Cross-domain reactions and checkout hooks, from the lowest layer up (core/signals.py lists the signals)."""
+    from market_app.delivery import wiring as delivery_wiring
     from market_app.live import wiring as live_wiring
     from market_app.notifications import wiring as notifications_wiring
     from market_app.orders import wiring as orders_wiring
     from market_app.payments import wiring as payments_wiring
     from market_app.settlement import wiring as settlement_wiring
 
-    for wiring in (payments_wiring, orders_wiring, notifications_wiring, live_wiring, settlement_wiring):
+    for wiring in (payments_wiring, orders_wiring, notifications_wiring, delivery_wiring, live_wiring,
+                   settlement_wiring):
         wiring.connect(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
+    from market_app.delivery.desk_routes import blp as desk_blp
+    from market_app.delivery.routes import blp as delivery_blp
     from market_app.live.routes import blp as live_blp
     from market_app.markets.routes import blp as markets_blp
     from market_app.notifications.routes import blp as notifications_blp
@@ -75,7 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.web.routes import web
 
     for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp, notifications_blp,
-                      live_blp, settlement_blp):
+                      delivery_blp, desk_blp, live_blp, settlement_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web)
 

@@ -27,6 +27,11 @@ from tests.localstripe_plugin import TEST_API_KEY
 from tests.worker_plugin import eventually
 
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# A test market delivers up to 3 km for 3,000 won, free from 30,000, from 10,000: hourly slots around the clock
+# with room for 50 and no cut-off, so the next hour's slot is always open (order_body picks the one after).
+DELIVERY = {"enabled": True, "zones": [{"up_to_km": 3.0, "fee": 3000}], "free_over": 30000, "min_order": 10000,
+            "slot_minutes": 60, "slot_capacity": 50, "cutoff_minutes": 0, "lead_minutes": 0, "days_ahead": 7,
+            "hours": ALWAYS_OPEN, "closed_dates": [], "free_delivery_paid_by": "market"}
 
 
 def _database_url() -> str:
@@ -108,15 +113,32 @@ class Factory:
     def headers(self, user: User) -> dict:
         return {"Authorization": f"Bearer {create_access_token(identity=str(user.id))}"}
 
-    def market(self, **overrides) -> Market:
+    def market(self, *, delivery: dict | bool = True, **overrides) -> Market:
+        """delivery: changes to the DELIVERY settings, or False for a market that never set up delivery."""
         n = next(self._seq)
         fields = {"name": f"망원시장{n}", "slug": f"mangwon-{n}", "region": "서울 마포구",
-                  "address": "서울 마포구 망원동", "lat": 37.5558, "lng": 126.9027, "commission_bps": 300,
-                  "delivery_base_fee": 3000, "free_delivery_threshold": 30000, "min_order_amount": 10000}
+                  "address": "서울 마포구 망원동", "lat": 37.5558, "lng": 126.9027, "commission_bps": 300}
         market = Market(**(fields | overrides))
         db.session.add(market)
         db.session.commit()
+        if delivery is not False:
+            self.delivery_settings(market, **(delivery if isinstance(delivery, dict) else {}))
         return market
+
+    def delivery_settings(self, market: Market, **changes):
+        from market_app.delivery.models import DeliverySettings, FeePayer
+
+        values = DELIVERY | changes
+        values["free_delivery_paid_by"] = FeePayer(values["free_delivery_paid_by"])
+        settings = db.session.scalar(sa.select(DeliverySettings).filter_by(market_id=market.id))
+        if settings is None:
+            settings = DeliverySettings(market_id=market.id, version=0)
+            db.session.add(settings)
+        for key, value in values.items():
+            setattr(settings, key, value)
+        settings.version += 1
+        db.session.commit()
+        return settings
 
     def member(self, market: Market, role: str = "admin", user: User | None = None) -> User:
         user = user or self.user("관리자" if role == "admin" else "배달원")

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +19,7 @@ import stripe
 
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
+from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, OrderItem, StallOrder, StallOrderEvent
@@ -52,12 +53,19 @@ class Shop:
     stands: list[Stand] = field(default_factory=list)
 
 
+def next_slot_start(hours_ahead: int = 1) -> str:
+    """The start of an open slot of a test market (DELIVERY): a whole hour, at least hours_ahead hours away."""
+    now = datetime.now(UTC)
+    return (now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours_ahead + 1)).isoformat()
+
+
 def order_body(market, lines, fulfillment="pickup", **extra) -> dict:
-    """A POST /orders body: lines are (product, quantity) pairs."""
+    """A POST /orders body: lines are (product, quantity) pairs; a delivery goes 200 m away, in the next slot."""
     body = {"market_id": market.id, "fulfillment": fulfillment,
             "items": [{"product_id": product.id, "quantity": quantity} for product, quantity in lines]}
     if fulfillment == "delivery":
-        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905}
+        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905,
+                            "slot_start": next_slot_start()}
     return body | extra
 
 
@@ -72,8 +80,9 @@ def hand_over(client, stand: Stand, stall_order_id: int, actions=("accept", "rea
         assert resp.status_code == 200, (action, resp.json)
 
 
-def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
-    """POST each (headers, body) to /orders from its own thread, app context and test client, all at once."""
+def post_at_once(app, requests: list[tuple[dict, dict]], url: str = f"{API}/orders") -> list[tuple[int, dict]]:
+    """POST each (headers, body) to url from its own thread, app context and test client, all released at once by
+    a barrier: on PostgreSQL each is its own connection and transaction (the test must be marked committing)."""
     if db.engine.url.database in (None, "", ":memory:"):
         # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
         pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
@@ -84,7 +93,7 @@ def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict
         with app.app_context():
             client = app.test_client()
             start.wait()
-            resp = client.post(f"{API}/orders", json=body, headers=headers)
+            resp = client.post(url, json=body, headers=headers)
             results.append((resp.status_code, resp.json))
             db.session.remove()
 
@@ -215,3 +224,23 @@ def every_row() -> dict:
     conn = db.session.connection()
     return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
             for table in db.metadata.sorted_tables}
+
+
+def make_overdue(order_id: int) -> None:
+    """Move an order's payment deadline a minute into the past."""
+    db.session.execute(sa.update(Order).where(Order.id == order_id).values(expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+
+
+def read_order(client, shop, order_id: int) -> dict:
+    """The order as its shopper reads it now (a read also expires it when overdue)."""
+    resp = client.get(f"{API}/orders/{order_id}", headers=shop.headers)
+    assert resp.status_code == 200, resp.json
+    return resp.json
+
+
+def pay_at_stripe_and_tell(client, app, stripe_client, placed: dict) -> None:
+    """The shopper pays at Stripe with a Visa card and Stripe's event arrives."""
+    intent = confirm_at_stripe(stripe_client, placed["payment"]["payment_intent_id"], "pm_card_visa")
+    assert intent["status"] == "succeeded"
+    assert post_event(client, app, "payment_intent.succeeded", intent).status_code == 200

@@ -8,8 +8,9 @@ from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.markets.models import Market, StallStatus
 from market_app.markets.services import get_market
+from market_app.orders import hooks
 from market_app.orders.models import Cart, CartItem
-from market_app.orders.pricing import delivery_fee, price_lines
+from market_app.orders.pricing import price_lines
 
 MAX_CART_LINES = 100
 
@@ -82,7 +83,9 @@ def view(user: User, market: Market) -> dict:
                             "live_session_id": priced.live_session_id,
                             "problem": _problem(product, wanted[product.id])})
     subtotal = sum(e["line_total"] for e in entries if e["problem"] is None)
-    fee = delivery_fee(market, subtotal) if subtotal else 0
-    return {"market_id": market.id, "items": entries, "subtotal": subtotal, "delivery_fee": fee,
-            "total_with_delivery": subtotal + fee, "min_order_amount": market.min_order_amount,
-            "free_delivery_threshold": market.free_delivery_threshold}
+    terms_of = hooks.current().delivery_terms
+    terms = terms_of(market, subtotal) if terms_of else hooks.DeliveryTerms(False, 0, 0, None)
+    fee = terms.fee if terms.enabled and subtotal else 0
+    return {"market_id": market.id, "items": entries, "subtotal": subtotal, "delivery_available": terms.enabled,
+            "delivery_fee": fee, "total_with_delivery": subtotal + fee, "min_order_amount": terms.min_order,
+            "free_delivery_threshold": terms.free_over}

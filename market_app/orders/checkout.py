@@ -28,7 +28,7 @@ from market_app.orders.models import (
     StallOrder,
     StallOrderStatus,
 )
-from market_app.orders.pricing import PricedLine, delivery_fee, price_lines
+from market_app.orders.pricing import PricedLine, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
 
@@ -44,8 +44,12 @@ class Checkout:
     fulfillment: Fulfillment
     delivery: dict | None
     note: str | None
-    delivery_fee: int = 0
+    delivery_charge: hooks.DeliveryCharge | None = None  # set by the delivery participant in prepare()
     extras: dict = field(default_factory=dict)  # what participants computed for their own reserve()
+
+    @property
+    def delivery_fee(self) -> int:
+        return self.delivery_charge.fee if self.delivery_charge else 0
 
     @property
     def subtotal(self) -> int:
@@ -115,10 +119,10 @@ def prepare(data: dict, shopper: User) -> Checkout:
              for i, item in enumerate(items)]
     checkout = Checkout(market, price_lines(lines, utcnow(), shopper.id), data["fulfillment"], data.get("delivery"),
                         data.get("note"))
-    if checkout.fulfillment == Fulfillment.DELIVERY:
-        _check_delivery(checkout)
     for participant in hooks.current().participants:
         participant.prepare(checkout)
+    if checkout.fulfillment == Fulfillment.DELIVERY and checkout.delivery_charge is None:
+        raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
     if checkout.total < MIN_PAYMENT_WON:
         # Stripe refuses smaller charges (a 0-won basket cannot even be asked for): refuse before opening a payment.
         raise InvalidInput("items", f"An order must come to at least {MIN_PAYMENT_WON} won.")
@@ -126,17 +130,6 @@ def prepare(data: dict, shopper: User) -> Checkout:
         raise InvalidInput("items", f"An order can come to at most {MAX_PAYMENT_WON:,} won (one card payment); "
                                     "split it into several orders.")
     return checkout
-
-
-def _check_delivery(checkout: Checkout) -> None:
-    market = checkout.market
-    if not market.delivery_enabled:
-        raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
-    if not checkout.delivery:
-        raise InvalidInput("delivery", "Delivery needs an address with lat and lng.")
-    if checkout.subtotal < market.min_order_amount:
-        raise InvalidInput("items", f"Delivery needs an order of at least {market.min_order_amount} won.")
-    checkout.delivery_fee = delivery_fee(market, checkout.subtotal)
 
 
 def _refuse_hoarding(user: User, market: Market) -> None:
@@ -165,12 +158,15 @@ def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
 
 
 def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str, body_hash: str) -> Order:
-    delivery = checkout.delivery or {}
+    delivery, charge = checkout.delivery or {}, checkout.delivery_charge
     order = Order(
         reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
         subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, discount=0, total=checkout.total,
         note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
-        delivery_lng=delivery.get("lng"), delivery_slot_start=delivery.get("slot_start"),
+        delivery_lng=delivery.get("lng"), delivery_slot_start=charge.slot_start if charge else None,
+        delivery_slot_end=charge.slot_end if charge else None,
+        delivery_distance_km=charge.distance_km if charge else None,
+        delivery_zone_km=charge.zone_up_to_km if charge else None,
         idempotency_key=idempotency_key, request_hash=body_hash,
         expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
     )

@@ -1,12 +1,12 @@
-"""Pricing of order lines and the default delivery fee. Special prices (live offers) plug in through the
-checkout hooks registered at app start, so checkout never needs rewriting when a new kind of price appears."""
+"""Pricing of order lines. Special prices (live offers) plug in through the checkout hooks registered at app start,
+so checkout never needs rewriting when a new kind of price appears. The delivery fee is the delivery domain's
+(its checkout participant and the cart's delivery terms)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from market_app.catalog.models import Product
-from market_app.markets.models import Market
 from market_app.orders import hooks
 
 
@@ -45,9 +45,3 @@ def price_lines(lines: Sequence[tuple[Product, int]], now: datetime,
             priced.append(PricedLine(product, quantity - at_special, product.price, None))
     return priced
 
-
-def delivery_fee(market: Market, subtotal: int) -> int:
-    """The market's base fee, waived from its free-delivery threshold."""
-    if market.free_delivery_threshold is not None and subtotal >= market.free_delivery_threshold:
-        return 0
-    return market.delivery_base_fee

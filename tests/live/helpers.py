@@ -1,17 +1,15 @@
 """Live session test helpers: times counted from the test's start, a session body, acting on sessions through the API
 as a stand's owner, and reading notifications and order lines."""
 
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.notifications.models import Notification
-from tests.conftest import Stand
+from tests.helpers import Stand
 
 API = "/api/v1"
 STREAM = "https://live.example.com/watch/abc123"
@@ -94,26 +92,3 @@ def items_of(order: dict) -> list[tuple]:
             for part in order["stall_orders"] for i in part["items"]]
 
 
-def post_at_once(app, requests: list[tuple[str, dict, dict]]) -> list[tuple[int, dict]]:
-    """POST each (url, headers, body) from its own thread, app context and test client, all released at once."""
-    if db.engine.url.database in (None, "", ":memory:"):
-        # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
-        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
-    start = threading.Barrier(len(requests))
-    results: list = []
-
-    def post(url: str, headers: dict, body: dict) -> None:
-        with app.app_context():
-            client = app.test_client()
-            start.wait()
-            resp = client.post(url, json=body, headers=headers)
-            results.append((resp.status_code, resp.json))
-            db.session.remove()
-
-    threads = [threading.Thread(target=post, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(requests), results
-    return results

@@ -15,9 +15,8 @@ from market_app.live.models import LiveOffer, LiveOfferReservation, LiveSession
 from market_app.orders import hooks, reservations
 from market_app.orders import services as order_services
 from market_app.orders.models import Order, OrderItem
-from tests.conftest import order_body, place_order, post_event
-from tests.helpers import assert_error, part_of, stock_of
-from tests.live.helpers import API, items_of, post_at_once
+from tests.helpers import assert_error, order_body, part_of, place_order, post_at_once, post_event, stock_of
+from tests.live.helpers import API, items_of
 
 
 def _sold(session: dict) -> int:
@@ -219,7 +218,7 @@ def test_concurrent_orders_never_take_more_than_the_cap_at_the_live_price(app, m
     live.start(session, stand)
     shoppers = [make.headers(make.user(f"손님{i}")) | {"Idempotency-Key": f"kimjang-{i}"} for i in range(12)]
 
-    results = post_at_once(app, [(f"{API}/orders", headers, order_body(shop.market, [(cabbage, 2)]))
+    results = post_at_once(app, [(headers, order_body(shop.market, [(cabbage, 2)]))
                                  for headers in shoppers])
 
     placed = [body for status, body in results if status == 201]

@@ -15,8 +15,8 @@ from market_app.live.models import (
     StallFollow,
 )
 from market_app.notifications.models import Notification
-from tests.helpers import assert_error
-from tests.live.helpers import API, iso, post_at_once, session_body, soon
+from tests.helpers import assert_error, post_at_once
+from tests.live.helpers import API, iso, session_body, soon
 
 LIVE_TABLES = (LiveSession, LiveOffer, LiveSessionEvent, LiveSubscription, StallFollow, Notification)
 
@@ -157,7 +157,7 @@ def test_two_overlapping_sessions_created_at_the_same_moment_one_wins(app, make,
     url = f"{API}/stalls/{stand.stall.id}/live-sessions"
     bodies = [session_body(stand, starts_in=60 + 10 * n, minutes=60, title=f"동시 {n}") for n in range(6)]
 
-    results = post_at_once(app, [(url, stand.headers, body) for body in bodies])
+    results = post_at_once(app, [(stand.headers, body) for body in bodies], url=url)
 
     assert sorted(status for status, _ in results) == [201] + [409] * 5, results
     assert all("starts_at" in body["errors"]["json"] for status, body in results if status == 409)

@@ -62,7 +62,7 @@ def test_cancelled_paid_order_is_refunded_in_full_before_any_stall_accepted(clie
 
 
 def test_cancelled_paid_delivery_order_refunds_the_delivery_fee_too(client, make, open_stand, pay):
-    market, shopper = make.market(delivery_base_fee=3000, free_delivery_threshold=None, min_order_amount=0), make.user()
+    market, shopper = make.market(delivery={"free_over": None, "min_order": 0}), make.user()
     stands = [open_stand(market, "떡", 4000), open_stand(market, "참기름", 9000)]
     placed = place_order(client, make.headers(shopper),
                          order_body(market, [(stands[0].product, 1), (stands[1].product, 1)], "delivery")).json

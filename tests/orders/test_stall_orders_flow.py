@@ -160,7 +160,7 @@ def test_order_with_a_rejected_part_completes_when_the_rest_is_handed_over(clien
 
 def test_rejecting_every_stall_order_refunds_the_delivery_fee_and_cancels_the_order(
         client, make, open_stand, pay):
-    market = make.market(delivery_base_fee=3000, free_delivery_threshold=50000, min_order_amount=10000)
+    market = make.market(delivery={"free_over": 50000, "min_order": 10000})
     stands = [open_stand(market, "떡", 4000), open_stand(market, "참기름", 9000), open_stand(market, "김", 2500)]
     shopper = make.headers(make.user())
     placed = place_order(client, shopper, order_body(market, [(s.product, 1) for s in stands], "delivery")).json
