@@ -13,8 +13,8 @@ from market_app.delivery import access, queries, quote, services
 from market_app.delivery import settings as delivery_settings
 from market_app.delivery.schemas import (
     AssignSchema,
-    CancelSchema,
     DeliverSchema,
+    DeliveryCancelSchema,
     DeliveryQueryArgsSchema,
     DeliverySchema,
     DeliverySettingsSchema,
@@ -186,7 +186,7 @@ def reslot(data, delivery_id):
 
 @blp.route("/deliveries/<int:delivery_id>/cancel", methods=["POST"])
 @login_required
-@blp.arguments(CancelSchema)
+@blp.arguments(DeliveryCancelSchema)
 @blp.response(200, DeliverySchema)
 @blp.errors(401, 403, 404, 409)
 def cancel(data, delivery_id):

@@ -190,7 +190,7 @@ class ReslotSchema(BaseSchema):
     slot_start = fields.AwareDateTime(required=True, validate=_within_a_year)
 
 
-class CancelSchema(BaseSchema):
+class DeliveryCancelSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(1, 255))
 
 

@@ -11,10 +11,10 @@ from market_app.core.pagination import SelectPage
 from market_app.extensions import limiter
 from market_app.live import access, audience, feed, queries, services
 from market_app.live.schemas import (
-    CancelSchema,
     EndSchema,
     FollowSchema,
     HeartbeatSchema,
+    LiveCancelSchema,
     LiveSessionCreateSchema,
     LiveSessionSchema,
     LiveSessionUpdateSchema,
@@ -153,7 +153,7 @@ def end(data, session_id):
 
 @blp.route("/live-sessions/<int:session_id>/cancel", methods=["POST"])
 @login_required
-@blp.arguments(CancelSchema)
+@blp.arguments(LiveCancelSchema)
 @blp.response(200, LiveSessionSchema)
 @blp.errors(401, 403, 404, 409)
 def cancel(data, session_id):

@@ -111,7 +111,7 @@ class EndSchema(BaseSchema):
     replay_url = https_url(load_default=None, allow_none=True)
 
 
-class CancelSchema(BaseSchema):
+class LiveCancelSchema(BaseSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=255))
 
 
