@@ -4,8 +4,8 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import health, jobs, logs, metrics, uow
-from market_app.core.auth import register_token_error_handlers
+from market_app.core import health, jobs, logs, metrics, routing, uow
+from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
 from market_app.extensions import api, db, jwt, limiter, migrate
@@ -25,6 +25,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json.ensure_ascii = False  # Korean stays readable in responses
     app.json.sort_keys = False
+    routing.install(app.url_map)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
@@ -42,6 +43,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
+    app.before_request(refuse_invalid_tokens)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)
     _connect_domains(app)

@@ -175,7 +175,7 @@ def _change_stall_status(stall_id: int, reason: str | None, transition):
 
 @blp.route("/stalls/<int:stall_id>/approve", methods=["POST"])
 @login_required
-@blp.arguments(StallStatusChangeSchema)
+@blp.arguments(StallStatusChangeSchema, required=False)
 @blp.response(200, StallSchema)
 @blp.errors(401, 403, 404, 409)
 def approve_stall(data, stall_id):
@@ -185,7 +185,7 @@ def approve_stall(data, stall_id):
 
 @blp.route("/stalls/<int:stall_id>/suspend", methods=["POST"])
 @login_required
-@blp.arguments(StallStatusChangeSchema)
+@blp.arguments(StallStatusChangeSchema, required=False)
 @blp.response(200, StallSchema)
 @blp.errors(401, 403, 404, 409)
 def suspend_stall(data, stall_id):
