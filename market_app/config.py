@@ -37,7 +37,7 @@ class Config:
 
     API_TITLE = "Traditional market platform API"
     API_VERSION = "v1"
-    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_VERSION = "3.1.0"  # nullable as type [..., "null"]: a null nested object is exactly null, not "any object"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"

@@ -47,6 +47,7 @@ def _owned_product(product_id: int) -> Product:
 
 @blp.route("/stalls/<int:stall_id>/products")
 class StallProducts(MethodView):
+    @blp.public
     @blp.arguments(StallProductQueryArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SelectPage)
@@ -72,6 +73,7 @@ class StallProducts(MethodView):
 
 @blp.route("/products/<int:product_id>")
 class ProductById(MethodView):
+    @blp.public
     @blp.response(200, ProductSchema)
     @blp.errors(404)
     def get(self, product_id):
@@ -101,6 +103,7 @@ class ProductById(MethodView):
 
 @blp.route("/markets/<int:market_id>/products")
 class MarketProducts(MethodView):
+    @blp.public
     @blp.arguments(ProductSearchArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SearchPage)

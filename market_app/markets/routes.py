@@ -42,6 +42,7 @@ class Me(MethodView):
 
 @blp.route("/markets")
 class Markets(MethodView):
+    @blp.public
     @blp.arguments(MarketQueryArgsSchema, location="query")
     @blp.response(200, MarketSchema(many=True))
     @blp.paginate(SelectPage)
@@ -63,6 +64,7 @@ class Markets(MethodView):
 
 @blp.route("/markets/<int:market_id>")
 class MarketById(MethodView):
+    @blp.public
     @blp.response(200, MarketSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -109,6 +111,7 @@ class Members(MethodView):
 
 @blp.route("/markets/<int:market_id>/map")
 class MarketMap(MethodView):
+    @blp.public
     @blp.response(200, MarketMapSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -118,6 +121,7 @@ class MarketMap(MethodView):
 
 @blp.route("/markets/<int:market_id>/stalls")
 class MarketStalls(MethodView):
+    @blp.public
     @blp.arguments(StallQueryArgsSchema, location="query")
     @blp.response(200, StallSchema(many=True))
     @blp.paginate(SelectPage)
@@ -143,6 +147,7 @@ class MarketStalls(MethodView):
 
 @blp.route("/stalls/<int:stall_id>")
 class StallById(MethodView):
+    @blp.public
     @blp.response(200, StallSchema)
     @blp.errors(404)
     def get(self, stall_id):
