@@ -28,6 +28,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")  # apps sharing one Redis keep apart
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Per account, in the database: this many failed sign-ins within the window refuse further tries (429).
+    LOGIN_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 10)
+    LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
     ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "30 per minute")
     QUICK_PAY_RATE_LIMIT = os.environ.get("QUICK_PAY_RATE_LIMIT", "30 per minute")
 

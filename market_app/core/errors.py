@@ -52,6 +52,16 @@ class ServiceUnavailable(DomainError):
     status_code = 503
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; Retry-After says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
 def error_body(status_code: int, message: str, errors: dict | None = None) -> dict:
     body = {"code": status_code, "status": HTTPStatus(status_code).phrase, "message": message}
     if errors:
@@ -60,7 +70,8 @@ def error_body(status_code: int, message: str, errors: dict | None = None) -> di
 
 
 def _handle_domain_error(error: DomainError):
-    return jsonify(error_body(error.status_code, error.message, error.errors)), error.status_code
+    body = jsonify(error_body(error.status_code, error.message, error.errors))
+    return body, error.status_code, getattr(error, "headers", None) or {}
 
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}

@@ -1,6 +1,7 @@
 """Input fields with the limits the database has: string lengths taken from the model's own columns, ids that fit
 PostgreSQL's integer, coordinates that cannot underflow, days a timezone can hold, booleans that are booleans."""
 
+import unicodedata
 from datetime import UTC, date, datetime
 
 from marshmallow import fields, validate
@@ -15,6 +16,19 @@ FIRST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
 LAST_MOMENT = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
 # Seven decimals of a degree are about 1 cm: finer input is noise, and 1e-200 squared underflows PostgreSQL.
 COORDINATE_DECIMALS = 7
+
+
+def normalize_email(email: str) -> str:
+    """One spelling per address, everywhere it is stored or compared: NFKC (full-width letters become ASCII),
+    case-folded ("Straße" matches "STRASSE"), no surrounding spaces."""
+    return unicodedata.normalize("NFKC", email).strip().casefold()
+
+
+class EmailAddress(fields.Email):
+    """An email, normalized before it is validated and loaded."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return normalize_email(super()._deserialize(value, attr, data, **kwargs))
 
 
 def column_length(column: InstrumentedAttribute) -> int:

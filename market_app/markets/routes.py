@@ -14,6 +14,7 @@ from market_app.markets.schemas import (
     MarketSchema,
     MarketUpdateSchema,
     MemberCreateSchema,
+    MemberRemoveArgsSchema,
     MemberSchema,
     MeSchema,
     PayoutAccountSchema,
@@ -101,12 +102,31 @@ class Members(MethodView):
     @blp.response(201, MemberSchema)
     @blp.errors(401, 403, 404, 409)
     def post(self, data, market_id):
-        """Appoint an existing user as admin or courier of the market"""
+        """Appoint an existing user by email: couriers by the market's admins, admins by the platform admin"""
         market = services.get_market(market_id)
-        access.require_market_admin(signed_in_user(), market)
+        access.require_member_manager(signed_in_user(), market, data["role"])
         membership = services.add_member(market, data["email"], data["role"])
         uow.commit()
         return membership
+
+
+@blp.route("/markets/<int:market_id>/members/<int:user_id>")
+class MemberById(MethodView):
+    decorators = [login_required]
+
+    @blp.arguments(MemberRemoveArgsSchema, location="query")
+    @blp.response(204)
+    @blp.errors(401, 403, 404)
+    def delete(self, args, market_id, user_id):
+        """Remove a user's memberships of the market (?role= one of them): couriers by its admins, admins by the
+        platform admin"""
+        user, market = signed_in_user(), services.get_market(market_id)
+        access.require_market_admin(user, market)
+        memberships = services.memberships_of(market, user_id, args.get("role"))
+        for membership in memberships:
+            access.require_member_manager(user, market, membership.role)
+        services.remove_members(memberships)
+        uow.commit()
 
 
 @blp.route("/markets/<int:market_id>/map")

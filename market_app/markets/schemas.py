@@ -6,7 +6,15 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from market_app.accounts.models import User
 from market_app.accounts.schemas import UserSchema
-from market_app.core.fields import Boolean, QueryBoolean, column_length, latitude, longitude, string
+from market_app.core.fields import (
+    Boolean,
+    EmailAddress,
+    QueryBoolean,
+    column_length,
+    latitude,
+    longitude,
+    string,
+)
 from market_app.core.hours import HoursError, validate_hours
 from market_app.core.schemas import BaseSchema
 from market_app.markets.models import STALL_CATEGORIES, Market, MemberRole, Stall, StallStatus
@@ -88,8 +96,15 @@ class MarketQueryArgsSchema(BaseSchema):
 
 
 class MemberCreateSchema(BaseSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=column_length(User.email)))
-    role = fields.Enum(MemberRole, by_value=True, required=True)
+    email = EmailAddress(required=True, validate=validate.Length(max=column_length(User.email)))
+    role = fields.Enum(MemberRole, by_value=True, required=True,
+                       metadata={"description": "admin: appointed by the platform admin only; courier: by the "
+                                                "market's admins"})
+
+
+class MemberRemoveArgsSchema(BaseSchema):
+    role = fields.Enum(MemberRole, by_value=True, metadata={
+        "description": "Remove only this role; without it every membership of the user in this market goes"})
 
 
 class MemberSchema(BaseSchema):
