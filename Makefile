@@ -28,7 +28,14 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 run: install
-	@echo "== database: $${DATABASE_URL:-instance/market.db (SQLite)}"
+	@if [ -z "$${SECRET_KEY:-}" ]; then
+	  # Development only: a random key made once and kept in instance/ (the app refuses to start without a key).
+	  mkdir -p instance
+	  [ -s instance/dev-secret-key ] || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/dev-secret-key
+	  export SECRET_KEY="$$(cat instance/dev-secret-key)"
+	  echo "== SECRET_KEY: the development key in instance/dev-secret-key (set SECRET_KEY to use your own)"
+	fi
+	echo "== database: $${DATABASE_URL:-instance/market.db (SQLite)}"
 	$(BIN)/flask db upgrade
 	echo "== demo data (only into a database without markets)"
 	$(BIN)/flask seed-demo --if-empty

@@ -11,6 +11,8 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 BIN=.venv/bin
 export FLASK_APP=market_app
+# A throwaway signing key for this run (the app refuses to start without one of at least 32 bytes).
+export SECRET_KEY="${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')}"
 
 if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian package)"

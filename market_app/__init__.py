@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import health, jobs, logs, metrics, routing, uow
+from market_app.core import health, jobs, logs, metrics, routing, secrets, uow
 from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
@@ -20,6 +20,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    secrets.check(app)  # before anything can sign a token with a weak key
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)

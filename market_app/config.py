@@ -12,11 +12,12 @@ def _int(name: str, default: int) -> int:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me-in-production-0123456789")
+    # No default: create_app refuses to start without a key of MIN_SECRET_BYTES (except in tests and debug mode).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'market.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 
-    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or SECRET_KEY
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "")  # empty: SECRET_KEY signs the tokens
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_int("TOKEN_LIFETIME_SECONDS", 12 * 3600))
     JWT_ERROR_MESSAGE_KEY = "message"
 
@@ -89,6 +90,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    SECRET_KEY = "test-only-secret-key-never-used-outside-the-tests"
+    JWT_SECRET_KEY = ""
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
