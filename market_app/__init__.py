@@ -6,7 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from market_app.config import INSTANCE_DIR, Config
 from market_app.core import health, jobs, logs, metrics, routing, secrets, uow
 from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
-from market_app.core.db import begin_before_sqlite_savepoints
+from market_app.core.db import begin_before_sqlite_savepoints, engine_options
 from market_app.core.errors import register_error_handlers
 from market_app.extensions import api, db, jwt, limiter, migrate
 
@@ -35,6 +35,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     # the request id is bound before any other before_request hook (rate limits, tokens) can refuse the request.
     metrics.init_app(app)
     logs.init_app(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)

@@ -15,7 +15,12 @@ class Config:
     # No default: create_app refuses to start without a key of MIN_SECRET_BYTES (except in tests and debug mode).
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'market.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # plus the timeouts below (core.db.engine_options)
+    # A database that is down or hangs answers 503 quickly instead of holding the request until gunicorn kills it.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)  # PostgreSQL; libpq's minimum is 2
+    DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 10_000)  # PostgreSQL; 0 = no limit
+    DATABASE_POOL_TIMEOUT_SECONDS = _int("DATABASE_POOL_TIMEOUT_SECONDS", 5)  # wait for a free pooled connection
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "5"))  # wait for a lock
 
     JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "")  # empty: SECRET_KEY signs the tokens
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_int("TOKEN_LIFETIME_SECONDS", 12 * 3600))
