@@ -62,8 +62,20 @@ run: install
 	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 \
 	  --bind 127.0.0.1:$(PORT) wsgi:app
 
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser and fails here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then
+	  echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get, about 20 s)..."
+	  apt-get update -qq
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	else
+	  echo "WARNING: no $(CHROMIUM); the browser tests fail until: sudo apt-get install -y chromium fonts-noto-cjk"
+	  echo "         (or set MARKET_SKIP_BROWSER_TESTS=1 to skip them)"
+	fi
+
 # `python -m pytest` puts the repository root on sys.path, so tests can import tests.conftest helpers.
-test: install
+test: install $(CHROMIUM)
 	@$(BIN)/python -m pytest
 
 lint: install

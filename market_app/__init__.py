@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import health, jobs, logs, metrics, routing, secrets, uow
+from market_app.core import health, jobs, logs, metrics, routing, secrets, security_headers, uow
 from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints, engine_options
 from market_app.core.errors import register_error_handlers
@@ -45,6 +45,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
+    security_headers.init_app(app)
     app.before_request(refuse_invalid_tokens)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)

@@ -46,14 +46,17 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     # How many proxies in front of the app set X-Forwarded-For/-Proto (1 behind one nginx); 0 trusts none.
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    # Behind a TLS proxy: redirect plain http to https (the proxy must send X-Forwarded-Proto). Off for local http.
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "") == "1"
+    # Strict-Transport-Security max-age on https requests (never sent over http); 0 turns it off.
+    HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
 
     API_TITLE = "Traditional market platform API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.1.0"  # nullable as type [..., "null"]: a null nested object is exactly null, not "any object"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+    # /api/docs is the web domain's page on the vendored swagger-ui (static/swagger-ui/), not flask-smorest's.
     API_SPEC_OPTIONS = {
         "info": {"description": "All money is integer won (KRW). Lists are JSON arrays; "
                                 "pagination metadata is in the X-Pagination header."},

@@ -49,3 +49,20 @@ def gunicorn(env: dict[str, str], workers: int = 2, log_path: Path | None = None
             process.wait()
         if log_path:
             log.close()
+
+
+@contextmanager
+def werkzeug_server(app) -> Iterator[str]:
+    """Base URL of the test app itself served by Werkzeug in a thread (same process, same database)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
