@@ -59,7 +59,7 @@ run: install
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
 	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs, /metrics; Ctrl-C stops)"
 	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up both workers' samples
-	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 \
+	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --threads 4 \
 	  --bind 127.0.0.1:$(PORT) wsgi:app
 
 # The browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser and fails here).

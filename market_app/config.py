@@ -46,6 +46,8 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     # How many proxies in front of the app set X-Forwarded-For/-Proto (1 behind one nginx); 0 trusts none.
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    # OPTIONS is not an operation of this API: a JSON 405 with Allow, not Flask's automatic empty 200.
+    PROVIDE_AUTOMATIC_OPTIONS = False
     # Behind a TLS proxy: redirect plain http to https (the proxy must send X-Forwarded-Proto). Off for local http.
     FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "") == "1"
     # Strict-Transport-Security max-age on https requests (never sent over http); 0 turns it off.
