@@ -69,12 +69,20 @@ def longitude(**kwargs) -> Coordinate:
     return Coordinate(180, **kwargs)
 
 
+# The years above as a pattern in the document, so clients (and the fuzzer) know them: 2000-2099, and 2100.
+_YEARS = r"^(20[0-9]{2}|2100)-"
+
+
+def _documented_years(kwargs: dict) -> dict:
+    return kwargs | {"metadata": {"pattern": _YEARS, **kwargs.get("metadata", {})}}
+
+
 def day(**kwargs) -> fields.Date:
-    return fields.Date(validate=validate.Range(FIRST_DAY, LAST_DAY), **kwargs)
+    return fields.Date(validate=validate.Range(FIRST_DAY, LAST_DAY), **_documented_years(kwargs))
 
 
 def moment(**kwargs) -> fields.AwareDateTime:
-    return fields.AwareDateTime(validate=validate.Range(FIRST_MOMENT, LAST_MOMENT), **kwargs)
+    return fields.AwareDateTime(validate=validate.Range(FIRST_MOMENT, LAST_MOMENT), **_documented_years(kwargs))
 
 
 class Boolean(fields.Boolean):
