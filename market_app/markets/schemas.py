@@ -203,7 +203,8 @@ class PayoutAccountChangeSchema(BaseSchema):
 class PayoutAccountSchema(BaseSchema):
     stall_id = fields.Integer(dump_only=True)
     stripe_account_id = fields.String(required=True, allow_none=True,
-                                      validate=validate.Regexp(r"^acct_[A-Za-z0-9]{1,59}$",
-                                                               error="a Stripe connected account id (acct_...)"),
+                                      validate=[validate.Length(max=column_length(Stall.stripe_account_id)),
+                                                validate.Regexp(r"^acct_[A-Za-z0-9]{1,59}$",
+                                                                error="a Stripe connected account id (acct_...)")],
                                       metadata={"description": "null: pay the stall by bank transfer"})
     changes = fields.List(fields.Nested(PayoutAccountChangeSchema), dump_only=True)
