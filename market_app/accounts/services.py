@@ -11,6 +11,7 @@ from flask_jwt_extended import create_access_token
 
 from market_app.accounts.models import LoginFailure, User
 from market_app.accounts.passwords import password_problem
+from market_app.core import uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, TooManyRequests
 from market_app.core.fields import normalize_email
@@ -76,12 +77,15 @@ def refuse_if_throttled(email: str, now: datetime) -> None:
 
 
 def _record_failure(email: str, now: datetime) -> None:
-    """An autonomous write on its own connection: the failure must count although the request ends in a 401 and
-    its unit of work is rolled back. Failures older than the window are pruned on the way."""
-    table = LoginFailure.__table__
-    with db.engine.begin() as connection:
-        connection.execute(sa.delete(table).where(table.c.created_at <= now - _throttle_window()))
-        connection.execute(sa.insert(table).values(email=email, created_at=now))
+    """Count a failed sign-in in a unit of work of its own: the request ends in a 401 and its own unit of work is
+    rolled back, so this runs as its after-rollback hook. Failures older than the window are pruned on the way."""
+
+    def record() -> None:
+        with uow.unit_of_work():
+            db.session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at <= now - _throttle_window()))
+            db.session.add(LoginFailure(email=email, created_at=now))
+
+    uow.after_rollback(record)
 
 
 def authenticate(email: str, password: str) -> User:

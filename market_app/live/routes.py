@@ -49,6 +49,7 @@ def _session(session_id: int):
 
 @blp.route("/markets/<int:market_id>/live-sessions")
 class MarketSchedule(MethodView):
+    @blp.public
     @blp.arguments(ScheduleQueryArgsSchema, location="query")
     @blp.response(200, LiveSessionSchema(many=True))
     @blp.paginate(SelectPage)
@@ -59,6 +60,7 @@ class MarketSchedule(MethodView):
 
 
 @blp.route("/markets/<int:market_id>/live-sessions.ics")
+@blp.public
 @blp.response(200, content_type=CALENDAR, description="iCalendar feed; subscribe with webcal://")
 @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
 @blp.errors(404)
@@ -69,6 +71,7 @@ def market_calendar(market_id):
 
 @blp.route("/stalls/<int:stall_id>/live-sessions")
 class StallSessions(MethodView):
+    @blp.public
     @blp.arguments(ScheduleQueryArgsSchema, location="query")
     @blp.response(200, LiveSessionSchema(many=True))
     @blp.paginate(SelectPage)
@@ -91,6 +94,7 @@ class StallSessions(MethodView):
 
 
 @blp.route("/stalls/<int:stall_id>/live-sessions.ics")
+@blp.public
 @blp.response(200, content_type=CALENDAR, description="iCalendar feed; subscribe with webcal://")
 @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
 @blp.errors(404)
@@ -101,6 +105,7 @@ def stall_calendar(stall_id):
 
 @blp.route("/live-sessions/<int:session_id>")
 class SessionById(MethodView):
+    @blp.public
     @blp.response(200, LiveSessionSchema)
     @blp.errors(404)
     def get(self, session_id):
@@ -212,6 +217,7 @@ class Follow(MethodView):
 
 @blp.route("/live-sessions/<int:session_id>/heartbeat", methods=["POST"])
 @limiter.limit(_heartbeat_limit, scope="live-heartbeat")
+@blp.public
 @blp.arguments(HeartbeatSchema)
 @blp.response(200, ViewersSchema)
 @blp.errors(404, 409, 429)

@@ -13,7 +13,7 @@ from market_app.accounts.models import LoginFailure, User
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.markets.models import Membership
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error
 
 PASSWORD = "correct-horse-9"
 
@@ -94,6 +94,7 @@ def test_create_admin_refuses_a_common_password(app, make):
     assert make.count(User) == 0
 
 
+@pytest.mark.committing  # several connections: they must see each other's commits
 def test_two_registrations_of_one_email_racing_make_one_account_and_a_409(app, make, monkeypatch):
     both_checked = threading.Barrier(2, timeout=10)
     check = services._email_taken

@@ -5,7 +5,7 @@ import pytest
 
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Cart, CartItem, Order
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error
 
 PAST_INT4 = 2**31
 PAST_INT8 = 2**63

@@ -11,8 +11,12 @@ import sqlalchemy as sa
 from market_app import create_app
 from market_app.config import TestConfig
 from market_app.extensions import db
+from tests.helpers import API, assert_error
 from tests.localstripe_plugin import free_port, silent_server
-from tests.orders.conftest import API, assert_error
+
+# Each test's app has an engine of its own (on a dead or hung server, or locked out): not the rolled-back test
+# connection every other test's session is bound to.
+pytestmark = pytest.mark.committing
 
 QUICK = 5.0  # seconds: well under gunicorn's 30 s worker timeout
 

@@ -9,7 +9,7 @@ import pytest
 from flask_jwt_extended import create_access_token
 
 from market_app.markets.models import Market, Stall
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -11,11 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from limits.storage import storage_from_string
 
+from tests.helpers import API
 from tests.live_server import app_environment, gunicorn
-from tests.orders.conftest import API
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-pytestmark = pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (.ci/run sets it)")
+pytestmark = [pytest.mark.committing,  # gunicorn's workers read what the test committed
+              pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set (.ci/run sets it)")]
 
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

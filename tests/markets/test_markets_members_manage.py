@@ -4,7 +4,7 @@ or only ?role=..."""
 
 
 from market_app.markets.models import Membership
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error
 
 
 def members(market) -> str:

@@ -1,7 +1,7 @@
 """A shopper edits the saved cart the way people do: add, change a quantity, remove a line, add it back.
 Each step answers 200 with the cart as it now is (the fuzzer found a quantity change answering 500)."""
 
-from tests.orders.conftest import API
+from tests.helpers import API
 
 
 def cart_lines(resp) -> list[tuple[str, int]]:

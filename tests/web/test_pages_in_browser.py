@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import API
 from tests.live_server import werkzeug_server
-from tests.orders.conftest import API
+
+pytestmark = pytest.mark.committing  # the page's requests are served on the live server's threads
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -9,7 +9,7 @@ import pytest
 from market_app import create_app
 from market_app.config import TestConfig
 from market_app.extensions import db
-from tests.orders.conftest import API
+from tests.helpers import API
 
 EVERY_KIND = ["/api/v1/markets", "/api/v1/no-such-route", "/api/openapi.json", "/healthz", "/pay/some-token",
               "/api/docs", "/api/docs/static/swagger-ui-bundle.js", "/pay/config.js"]
