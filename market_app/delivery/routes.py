@@ -39,6 +39,7 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=15"}
 
 @blp.route("/markets/<int:market_id>/delivery/settings")
 class Settings(MethodView):
+    @blp.public
     @blp.response(200, DeliverySettingsSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -60,6 +61,7 @@ class Settings(MethodView):
 
 @blp.route("/markets/<int:market_id>/delivery/quote")
 class Quote(MethodView):
+    @blp.public
     @blp.arguments(QuoteArgsSchema, location="query")
     @blp.response(200, QuoteSchema)
     @blp.errors(404)
@@ -70,6 +72,7 @@ class Quote(MethodView):
 
 @blp.route("/markets/<int:market_id>/delivery/slots")
 class Slots(MethodView):
+    @blp.public
     @blp.arguments(SlotsArgsSchema, location="query")
     @blp.response(200, SlotSchema(many=True))
     @blp.errors(404)

@@ -7,7 +7,6 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from market_app.accounts.models import User
 from market_app.accounts.schemas import UserSchema
 from market_app.core.fields import (
-    Boolean,
     EmailAddress,
     QueryBoolean,
     column_length,

@@ -1,7 +1,7 @@
 """login failures: the per-account login throttle; existing emails in their one normalized spelling
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 23:00:00
 """
 import unicodedata
@@ -9,8 +9,8 @@ import unicodedata
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
