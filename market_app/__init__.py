@@ -58,6 +58,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
 
 def _connect_domains(app: Flask) -> None:
     """Cross-domain reactions and checkout hooks, from the lowest layer up (core/signals.py lists the signals)."""
+    from market_app.dashboards import wiring as dashboards_wiring
     from market_app.delivery import wiring as delivery_wiring
     from market_app.live import wiring as live_wiring
     from market_app.notifications import wiring as notifications_wiring
@@ -66,13 +67,14 @@ def _connect_domains(app: Flask) -> None:
     from market_app.settlement import wiring as settlement_wiring
 
     for wiring in (payments_wiring, orders_wiring, notifications_wiring, delivery_wiring, live_wiring,
-                   settlement_wiring):
+                   settlement_wiring, dashboards_wiring):
         wiring.connect(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
+    from market_app.dashboards.routes import blp as dashboards_blp
     from market_app.delivery.desk_routes import blp as desk_blp
     from market_app.delivery.routes import blp as delivery_blp
     from market_app.live.routes import blp as live_blp
@@ -84,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.web.routes import web
 
     for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp, notifications_blp,
-                      delivery_blp, desk_blp, live_blp, settlement_blp):
+                      delivery_blp, desk_blp, live_blp, settlement_blp, dashboards_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web)
 

@@ -91,6 +91,8 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
+    # Dashboards and reports read from this database (a read replica) when set; else from DATABASE_URL.
+    REPORTING_DATABASE_URL = os.environ.get("REPORTING_DATABASE_URL", "")
 
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
