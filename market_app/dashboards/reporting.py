@@ -37,4 +37,4 @@ def _close(_error=None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.teardown_appcontext(_close)
+    app.teardown_request(_close)  # after a streamed response too: stream_with_context ends the request then

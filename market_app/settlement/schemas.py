@@ -23,6 +23,7 @@ class PayoutLineSchema(BaseSchema):
     refunds = fields.Integer()
     commission = fields.Integer()
     net = fields.Integer()
+    commission_bps = fields.Integer(metadata={"description": "The commission rate snapshotted at the sale"})
 
 
 class PayoutSchema(BaseSchema):
