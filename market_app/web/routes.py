@@ -3,7 +3,7 @@
 import json
 import secrets
 
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, send_from_directory
 
 from market_app.config import INSTANCE_DIR
 from market_app.core.security_headers import PAGE_POLICY, origin, policy_header, view_headers
@@ -13,6 +13,24 @@ SWAGGER_UI_DIR = STATIC_DIR / "swagger-ui"
 STRIPE_API = "https://api.stripe.com"
 
 web = Blueprint("web", __name__)
+
+DASHBOARD_PAGES = {"merchant": "merchant.html", "market": "market.html", "daily-sheet": "daily-sheet.html"}
+
+
+@web.get("/dashboard/<string:page>")
+def dashboard_page(page: str):
+    """The dashboard pages (merchant, market association, daily sheet); each signs in and calls the API."""
+    if page not in DASHBOARD_PAGES:
+        abort(404)
+    response = send_from_directory(STATIC_DIR / "dashboard", DASHBOARD_PAGES[page])
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@web.get("/static/<path:filename>")
+def static_file(filename: str):
+    """The pages' scripts, styles and vendored libraries (nothing is loaded from a CDN)."""
+    return send_from_directory(STATIC_DIR, filename, max_age=300)
 
 
 def _pay_policy(nonce: str) -> str:

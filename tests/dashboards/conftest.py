@@ -1,12 +1,14 @@
 """The dashboards' hand-computed books: one market at 3.33 % in Seoul, three stalls, three shoppers, a week of
 sales written at exact times (see BOOK below for every figure worked out by hand)."""
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.serving import make_server
 
 from market_app.demo import past_orders
 from market_app.demo.past_orders import Line
@@ -39,6 +41,7 @@ class Books:
     products: dict
     orders: dict
     quick_pay: object
+    users: dict  # admin, kim, lee: for signing in through the pages
 
 
 def assert_error(resp, status: int, field: str | None = None, location: str = "query") -> dict:
@@ -101,7 +104,8 @@ def books(make) -> Books:
     db.session.add(payout)
     db.session.commit()
     return Books(market, make.headers(admin), make.headers(kim), make.headers(lee), make.headers(s1),
-                 make.headers(courier), a, b, c, pending, products, orders, quick)
+                 make.headers(courier), a, b, c, pending, products, orders, quick,
+                 {"admin": admin, "kim": kim, "lee": lee})
 
 
 @pytest.fixture
@@ -127,3 +131,17 @@ def count_queries(app):
             return len(self.statements)
 
     return Counter
+
+
+@pytest.fixture
+def live_server(app):
+    """The session's app served over real HTTP on 127.0.0.1 (each request in its own app context)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
