@@ -91,6 +91,8 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
+    # Days of past orders `flask seed-demo` writes for the dashboards (tests use fewer).
+    DEMO_HISTORY_DAYS = _int("DEMO_HISTORY_DAYS", 90)
     # Dashboards and reports read from this database (a read replica) when set; else from DATABASE_URL.
     REPORTING_DATABASE_URL = os.environ.get("REPORTING_DATABASE_URL", "")
 
@@ -112,3 +114,4 @@ class TestConfig(Config):
     PASSWORD_HASH_MEMORY_KIB = 1024
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     JOBS_IMMEDIATE = True
+    DEMO_HISTORY_DAYS = 3

@@ -86,8 +86,17 @@ def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale
 
 
 def run_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
-    """Create one payout per stall for its unsettled sales of the period (local days). The unique keys on
-    payout lines refuse a second payout of the same sale, also when two runs race."""
+    """Create one payout per stall for its unsettled sales of the period (local days), and send the Stripe
+    transfers once they are committed. The unique keys on payout lines refuse a second payout of the same sale,
+    also when two runs race."""
+    payouts = build_payouts(market, first_day, last_day, actor)
+    payout_ids = [payout.id for payout in payouts]
+    uow.after_commit(lambda: send_transfers(payout_ids))
+    return payouts
+
+
+def build_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
+    """The payouts of a period, written (flushed), nothing sent."""
     start, end = local_day_bounds(first_day, last_day, market.timezone)
     by_stall: dict[int, list[Sale]] = {}
     for sale in unsettled_sales(market, start, end):
@@ -112,8 +121,6 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User | N
             db.session.add_all(payouts)
     except sa.exc.IntegrityError as error:
         raise Conflict("These sales were just paid out by another run.") from error
-    payout_ids = [payout.id for payout in payouts]
-    uow.after_commit(lambda: send_transfers(payout_ids))
     return payouts
 
 

@@ -103,10 +103,9 @@
   }
 
   // --- period ----------------------------------------------------------------------------------------
-  function isoDay(date) {
-    const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-    return local.toISOString().slice(0, 10);
-  }
+  // Days are the market's local days (Korean markets: Asia/Seoul), whatever the browser's own time zone.
+  const marketDay = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Seoul" });
+  function isoDay(date) { return marketDay.format(date); }
   function setupPeriod(onChange) {
     const setDays = (days) => {
       const to = new Date();
