@@ -155,7 +155,9 @@
     return details;
   }
 
-  function barList(container, rows, name) {
+  // The longest bars only (the table behind the chart has every row).
+  function barList(container, rows, name, limit = 10) {
+    rows = rows.slice(0, limit);
     const top = Math.max(1, ...rows.map((row) => row.value));
     container.replaceChildren(...(rows.length ? rows.map((row) =>
       el("div", { class: "bar" },
@@ -178,7 +180,8 @@
       scales: { x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] } },
       axes: [{ values: "{M}/{D}", font: "13px sans-serif", space: 48,
                incrs: [86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400, 91 * 86400] },
-             { size: 70, font: "13px sans-serif", values: (u, ticks) => ticks.map((v) => wonFormat.format(v)) }],
+             { size: (u, values) => 14 + 8 * Math.max(4, ...(values || []).map((v) => String(v).length)),
+               font: "13px sans-serif", values: (u, ticks) => ticks.map((v) => wonFormat.format(v)) }],
       series: [{ label: "날짜", value: "{YYYY}-{MM}-{DD}" }, ...series.map((s) => ({
         label: s.label, stroke: s.color, fill: s.bars ? s.color + "cc" : undefined, width: s.bars ? 0 : 2,
         paths: s.bars ? bars : undefined, value: (u, v) => (v === null ? "–" : won(v)), points: { show: false },

@@ -34,7 +34,7 @@
     $("top-stalls-table").replaceChildren(D.behind(D.table([["가게"], ["주문", 1], ["거래액", 1]],
       d.top_stalls.map((s) => [s.name, count(s.orders), won(s.gmv)])), "top_stalls"));
     D.barList($("categories"), d.by_category.map((x) => ({ label: D.CATEGORY[x.category] || x.category,
-      value: x.gmv, text: `${won(x.gmv)} · ${percent(x.share)}` })), "by_category");
+      value: x.gmv, text: `${won(x.gmv)} · ${percent(x.share)}` })), "by_category", 20);
     $("categories-table").replaceChildren(D.behind(D.table([["품목"], ["거래액", 1], ["비중", 1]],
       d.by_category.map((x) => [D.CATEGORY[x.category] || x.category, won(x.gmv), percent(x.share)])), "by_category"));
     const share = d.live.share || 0;
