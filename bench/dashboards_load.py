@@ -8,11 +8,13 @@ back; shopper_since; one order_count per order). Everything goes in with COPY (p
 """
 
 import argparse
+import importlib.util
 import os
 import random
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -22,6 +24,7 @@ from market_app.core.money import commission_on
 from market_app.settlement.ledger import allocate
 
 SEOUL = ZoneInfo("Asia/Seoul")
+MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "2026_11_25_0007_ledger.py"
 HOURS = {9: 2, 10: 4, 11: 7, 12: 9, 13: 7, 14: 4, 15: 4, 16: 5, 17: 8, 18: 10, 19: 9, 20: 6, 21: 3}
 SHOPPERS = 30_000
 
@@ -224,11 +227,22 @@ def load(items_wanted: int, days: int, seed: int = 7) -> dict:
                     ("qp", qp_id, paid_at, amount, 0, commission, bps))
     _payouts(out, ids, settle, today, admin, now)
     out.flush()
+    _roll_up(conn)
     for table in tables:
         conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {ids.next[table]})")
     conn.commit()
     conn.close()
     return {"items": items_made, **out.counts}
+
+
+def _roll_up(conn: psycopg.Connection) -> None:
+    """ledger_days from the loaded ledger rows, as migration 0007's backfill does."""
+    spec = importlib.util.spec_from_file_location("ledger_migration", MIGRATION)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with sa.create_engine(os.environ["DATABASE_URL"]).begin() as engine_conn:
+        conn.commit()
+        migration._roll_up(engine_conn)
 
 
 def _payouts(out: Copier, ids: Ids, settle: dict, today: date, admin: int, now: datetime) -> None:

@@ -9,11 +9,11 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import db
 from market_app.core.timeutil import local_day_bounds
-from market_app.dashboards.figures import LEDGER_SUMS, Totals
+from market_app.dashboards.figures import DAY_SUMS, Totals
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Fulfillment, Order, OrderStatus, StallOrder, StallOrderStatus
 from market_app.settlement import services as settlement
-from market_app.settlement.models import LedgerEntry
+from market_app.settlement.models import LedgerDay, LedgerEntry
 
 OPEN = (StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED, StallOrderStatus.READY)
 PICKUP_LABEL = "매장 수령 (시간 약속 없음)"
@@ -51,8 +51,8 @@ def _slots(orders: list[StallOrder], timezone: str) -> list[dict]:
 
 
 def _day_figures(stall: Stall, day: date) -> dict:
-    rows = db.session.execute(sa.select(*LEDGER_SUMS)
-                              .where(LedgerEntry.stall_id == stall.id, LedgerEntry.local_date == day)).all()
+    rows = db.session.execute(sa.select(*DAY_SUMS)
+                              .where(LedgerDay.stall_id == stall.id, LedgerDay.local_date == day)).all()
     totals = Totals()
     for row in rows:
         totals.add(row)

@@ -1,8 +1,8 @@
-"""Small arithmetic shared by the dashboards: changes against the previous period, rates, and the ledger's sums."""
+"""Small arithmetic shared by the dashboards: changes against the previous period, rates, and the day sums."""
 
 import sqlalchemy as sa
 
-from market_app.settlement.models import LedgerEntry, LedgerKind
+from market_app.settlement.models import DAY_FIGURES, LedgerDay
 
 
 def change(current, previous) -> dict:
@@ -31,29 +31,14 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _when(kind: LedgerKind, value):
-    return sa.case((LedgerEntry.kind == kind, value), else_=0)
-
-
-# The sums every ledger query takes, labelled; online gross excludes in-person sales.
-ONLINE_GROSS = sa.func.sum(_when(LedgerKind.SALE, LedgerEntry.gross)).label("online_gross")
-IN_PERSON_GROSS = sa.func.sum(_when(LedgerKind.IN_PERSON_SALE, LedgerEntry.gross)).label("in_person_gross")
-IN_PERSON_COUNT = sa.func.sum(_when(LedgerKind.IN_PERSON_SALE, 1)).label("in_person_count")
-STALL_ORDERS = sa.func.sum(_when(LedgerKind.SALE, 1)).label("stall_orders")
-REFUNDS = sa.func.sum(LedgerEntry.refund).label("refunds")
-COMMISSION = sa.func.sum(LedgerEntry.commission).label("commission")
-ORDERS = sa.func.sum(LedgerEntry.order_count).label("orders")
-LIVE_GROSS = sa.func.sum(LedgerEntry.live_gross).label("live_gross")
-LIVE_ORDERS = sa.func.sum(sa.case((LedgerEntry.live_gross > 0, 1), else_=0)).label("live_orders")
-LEDGER_SUMS = (ONLINE_GROSS, IN_PERSON_GROSS, IN_PERSON_COUNT, STALL_ORDERS, REFUNDS, COMMISSION, ORDERS, LIVE_GROSS,
-               LIVE_ORDERS)
+# The day figures every dashboard query sums (from the LedgerDay rollup), labelled as Totals reads them.
+DAY_SUMS = tuple(sa.func.sum(getattr(LedgerDay, name)).label(name) for name in DAY_FIGURES)
 
 
 class Totals:
     """Ledger sums added up in Python from grouped rows (one query gives the days, the stalls and both periods)."""
 
-    FIELDS = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
-              "live_gross", "live_orders")
+    FIELDS = DAY_FIGURES
 
     def __init__(self) -> None:
         for name in self.FIELDS:

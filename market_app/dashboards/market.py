@@ -1,7 +1,8 @@
 """The market association's dashboard: GMV, orders, shoppers, days, stalls, categories, live share, deliveries.
 
-Three ledger queries answer every figure for the period and the one before it: the sums grouped by day, stall,
-category and live session; the distinct shoppers (and returning ones); the stalls online. The rest is Python.
+Figures come from the ledger's day rollup (LedgerDay: a few thousand rows for a year) in three small queries
+(by day for both periods, by stall for this one, live sessions), the shoppers from one grouped pass over the
+market's orders in the ledger, and the stall counts; the rest is Python.
 """
 
 from collections import defaultdict
@@ -11,39 +12,60 @@ from sqlalchemy.orm import Session
 
 from market_app.catalog.models import Product
 from market_app.dashboards import delivery_figures
-from market_app.dashboards.figures import LEDGER_SUMS, Totals, changes, rate
+from market_app.dashboards.figures import DAY_SUMS, Totals, changes, rate
 from market_app.dashboards.periods import Period
 from market_app.markets.models import Market, Stall, StallStatus
-from market_app.settlement.models import LedgerEntry, LedgerKind
+from market_app.settlement.models import LedgerDay, LedgerEntry
 
 TOP_STALLS = 10
 
 
-def _grouped(reporting: Session, market_id: int, span: Period) -> list:
-    return reporting.execute(
-        sa.select(LedgerEntry.local_date, LedgerEntry.stall_id, LedgerEntry.category, LedgerEntry.live_session_id,
-                  *LEDGER_SUMS)
-        .where(LedgerEntry.market_id == market_id, LedgerEntry.local_date.between(span.first, span.last))
-        .group_by(LedgerEntry.local_date, LedgerEntry.stall_id, LedgerEntry.category, LedgerEntry.live_session_id)
-    ).all()
+def _in(market_id: int, span: Period):
+    return LedgerDay.market_id == market_id, LedgerDay.local_date.between(span.first, span.last)
+
+
+def _by_day(reporting: Session, market_id: int, span: Period) -> list:
+    return reporting.execute(sa.select(LedgerDay.local_date, *DAY_SUMS).where(*_in(market_id, span))
+                             .group_by(LedgerDay.local_date)).all()
+
+
+def _by_stall(reporting: Session, market_id: int, period: Period) -> list:
+    return reporting.execute(sa.select(LedgerDay.stall_id, LedgerDay.category, *DAY_SUMS)
+                             .where(*_in(market_id, period)).group_by(LedgerDay.stall_id, LedgerDay.category)).all()
+
+
+def _live_sessions(reporting: Session, market_id: int, period: Period) -> tuple[int, int]:
+    """Live sessions that sold something, in this period and the one before."""
+    def distinct(condition):
+        return sa.func.count(sa.distinct(sa.case((condition, LedgerDay.live_session_id))))
+
+    span = Period(period.previous.first, period.last)
+    return tuple(reporting.execute(
+        sa.select(distinct(LedgerDay.local_date >= period.first), distinct(LedgerDay.local_date < period.first))
+        .where(*_in(market_id, span), LedgerDay.live_session_id != 0, LedgerDay.live_gross > 0)).one())
 
 
 def _shoppers(reporting: Session, market_id: int, period: Period) -> dict:
-    """Distinct shoppers of each period, and those who had bought here before it began."""
+    """Distinct shoppers of each period, and those who had bought here before it began: one pass over the rows
+    that count an order (order_count 1), grouped by shopper."""
     before = period.previous
-    in_now = LedgerEntry.local_date >= period.first
-    in_before = LedgerEntry.local_date < period.first
-
-    def distinct(condition):
-        return sa.func.count(sa.distinct(sa.case((condition, LedgerEntry.user_id))))
-
-    row = reporting.execute(
-        sa.select(distinct(in_now), distinct(sa.and_(in_now, LedgerEntry.shopper_since < period.first)),
-                  distinct(in_before), distinct(sa.and_(in_before, LedgerEntry.shopper_since < before.first)))
-        .where(LedgerEntry.market_id == market_id, LedgerEntry.kind == LedgerKind.SALE,
-               LedgerEntry.local_date.between(before.first, period.last))
-    ).one()
-    return {"now": (row[0], row[1]), "before": (row[2], row[3])}
+    shopper = (
+        sa.select(sa.func.max(sa.case((LedgerEntry.local_date >= period.first, 1), else_=0)).label("now"),
+                  sa.func.max(sa.case((LedgerEntry.local_date < period.first, 1), else_=0)).label("before"),
+                  sa.func.min(LedgerEntry.shopper_since).label("since"))
+        .where(LedgerEntry.market_id == market_id, LedgerEntry.local_date.between(before.first, period.last),
+               LedgerEntry.order_count == 1)
+        .group_by(LedgerEntry.user_id).subquery()
+    )
+    row = reporting.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(shopper.c.now), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(shopper.c.now == 1, shopper.c.since < period.first), 1),
+                                             else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(shopper.c.before), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(shopper.c.before == 1, shopper.c.since < before.first), 1),
+                                             else_=0)), 0),
+    )).one()
+    return {"now": (int(row[0]), int(row[1])), "before": (int(row[2]), int(row[3]))}
 
 
 def _stalls(reporting: Session, market_id: int) -> list:
@@ -55,7 +77,7 @@ def _stalls(reporting: Session, market_id: int) -> list:
     ).all()
 
 
-def _headline(totals: Totals, shoppers: tuple[int, int]) -> dict:
+def _headline(totals: Totals, shoppers: tuple[int, int], sessions: int) -> dict:
     count, returning = shoppers
     return {
         "gmv": totals.gross, "refunds": totals.refunds, "net": totals.net, "orders": totals.orders,
@@ -63,32 +85,30 @@ def _headline(totals: Totals, shoppers: tuple[int, int]) -> dict:
         "average_order": totals.online_gross // totals.orders if totals.orders else 0,
         "commission": totals.commission,
         "in_person": {"count": totals.in_person_count, "gross": totals.in_person_gross},
-        "live": {"gmv": totals.live_gross, "share": rate(totals.live_gross, totals.gross)},
+        "live": {"sessions": sessions, "gmv": totals.live_gross, "share": rate(totals.live_gross, totals.gross)},
     }
 
 
 def market_dashboard(reporting: Session, market: Market, period: Period) -> dict:
-    rows = _grouped(reporting, market.id, Period(period.previous.first, period.last))
     now, before = Totals(), Totals()
     days: dict = defaultdict(Totals)
-    stalls: dict = defaultdict(Totals)
-    categories: dict = defaultdict(Totals)
-    sessions: dict[str, set] = {"now": set(), "before": set()}
-    for row in rows:
+    for row in _by_day(reporting, market.id, Period(period.previous.first, period.last)):
         if row.local_date in period:
-            for bucket in (now, days[row.local_date], stalls[row.stall_id], categories[row.category]):
-                bucket.add(row)
-            if row.live_session_id is not None and row.live_gross:
-                sessions["now"].add(row.live_session_id)
+            now.add(row)
+            days[row.local_date].add(row)
         else:
             before.add(row)
-            if row.live_session_id is not None and row.live_gross:
-                sessions["before"].add(row.live_session_id)
+    stalls: dict = defaultdict(Totals)
+    categories: dict = defaultdict(Totals)
+    for row in _by_stall(reporting, market.id, period):
+        stalls[row.stall_id].add(row)
+        categories[row.category].add(row)
+    sessions_now, sessions_before = _live_sessions(reporting, market.id, period)
     shoppers = _shoppers(reporting, market.id, period)
     stall_rows = _stalls(reporting, market.id)
     names = {s.id: s.name for s in stall_rows}
-    current, previous = _headline(now, shoppers["now"]), _headline(before, shoppers["before"])
-    current["live"]["sessions"], previous["live"]["sessions"] = len(sessions["now"]), len(sessions["before"])
+    current = _headline(now, shoppers["now"], sessions_now)
+    previous = _headline(before, shoppers["before"], sessions_before)
     top = sorted(stalls.items(), key=lambda item: (-item[1].gross, item[0]))[:TOP_STALLS]
     return {
         "market_id": market.id, "from_": period.first, "to": period.last,

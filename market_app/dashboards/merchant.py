@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session, aliased
 
 from market_app.catalog.models import Product
 from market_app.dashboards import live_titles
-from market_app.dashboards.figures import LEDGER_SUMS, Totals, changes
+from market_app.dashboards.figures import DAY_SUMS, Totals, changes
 from market_app.dashboards.periods import Period
 from market_app.markets.models import Stall
 from market_app.orders.models import StallOrder
 from market_app.settlement.models import (
     SALE_KINDS,
+    LedgerDay,
     LedgerEntry,
     LedgerKind,
     LedgerLine,
@@ -32,9 +33,9 @@ LOW_STOCK_ROWS = 50
 
 def _grouped(reporting: Session, stall_ids: list[int], span: Period) -> list:
     return reporting.execute(
-        sa.select(LedgerEntry.stall_id, LedgerEntry.local_date, LedgerEntry.live_session_id, *LEDGER_SUMS)
-        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.local_date.between(span.first, span.last))
-        .group_by(LedgerEntry.stall_id, LedgerEntry.local_date, LedgerEntry.live_session_id)
+        sa.select(LedgerDay.stall_id, LedgerDay.local_date, LedgerDay.live_session_id, *DAY_SUMS)
+        .where(LedgerDay.stall_id.in_(stall_ids), LedgerDay.local_date.between(span.first, span.last))
+        .group_by(LedgerDay.stall_id, LedgerDay.local_date, LedgerDay.live_session_id)
     ).all()
 
 
@@ -75,20 +76,24 @@ def _low_stock(reporting: Session, stall_ids: list[int], below: int) -> list[dic
 def _payouts(reporting: Session, stall_ids: list[int], period: Period) -> dict:
     """The period's sales (with every refund and commission row of theirs, whenever) by whether a paid payout
     holds them: paid, or still pending (no payout yet, or one not paid)."""
-    sale = aliased(LedgerEntry)
+    after_sale = (
+        sa.select(LedgerEntry.sale_id, sa.func.sum(LedgerEntry.refund + LedgerEntry.commission).label("taken"))
+        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind == LedgerKind.REFUND)
+        .group_by(LedgerEntry.sale_id).subquery()
+    )
     by_order, by_quick = aliased(PayoutLine), aliased(PayoutLine)
-    paid_order, paid_quick = aliased(Payout), aliased(Payout)
-    is_paid = sa.or_(paid_order.status == PayoutStatus.PAID, paid_quick.status == PayoutStatus.PAID)
-    net = sa.func.sum(LedgerEntry.gross - LedgerEntry.refund - LedgerEntry.commission)
+    order_payout, quick_payout = aliased(Payout), aliased(Payout)
+    is_paid = sa.or_(order_payout.status == PayoutStatus.PAID, quick_payout.status == PayoutStatus.PAID)
+    net = sa.func.sum(LedgerEntry.gross - LedgerEntry.commission - sa.func.coalesce(after_sale.c.taken, 0))
     rows = reporting.execute(
         sa.select(is_paid.label("paid"), net)
-        .join(sale, sale.id == sa.func.coalesce(LedgerEntry.sale_id, LedgerEntry.id))
-        .outerjoin(by_order, by_order.stall_order_id == sale.stall_order_id)
-        .outerjoin(paid_order, paid_order.id == by_order.payout_id)
-        .outerjoin(by_quick, by_quick.quick_pay_id == sale.quick_pay_id)
-        .outerjoin(paid_quick, paid_quick.id == by_quick.payout_id)
-        .where(sale.stall_id.in_(stall_ids), sale.kind.in_(SALE_KINDS),
-               sale.local_date.between(period.first, period.last))
+        .outerjoin(after_sale, after_sale.c.sale_id == LedgerEntry.id)
+        .outerjoin(by_order, by_order.stall_order_id == LedgerEntry.stall_order_id)
+        .outerjoin(order_payout, order_payout.id == by_order.payout_id)
+        .outerjoin(by_quick, by_quick.quick_pay_id == LedgerEntry.quick_pay_id)
+        .outerjoin(quick_payout, quick_payout.id == by_quick.payout_id)
+        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind.in_(SALE_KINDS),
+               LedgerEntry.local_date.between(period.first, period.last))
         .group_by(is_paid)
     ).all()
     totals = {bool(paid): int(amount or 0) for paid, amount in rows}
@@ -117,7 +122,7 @@ def merchant_dashboard(reporting: Session, stalls: list[Stall], period: Period, 
             continue
         for bucket in (now, days[row.local_date], per_stall[row.stall_id]):
             bucket.add(row)
-        if row.live_session_id is not None and row.live_gross:
+        if row.live_session_id and row.live_gross:
             live[row.live_session_id].add(row)
     current, previous = _headline(now), _headline(before)
     diff = changes(current, previous)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.core.db import db
 from market_app.core.money import commission_on
@@ -19,7 +20,7 @@ from market_app.core.timeutil import local_date
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, StallOrder, StallOrderStatus
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, Refund
-from market_app.settlement.models import SALE_KINDS, LedgerEntry, LedgerKind, LedgerLine
+from market_app.settlement.models import DAY_FIGURES, SALE_KINDS, LedgerDay, LedgerEntry, LedgerKind, LedgerLine
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:
@@ -33,6 +34,30 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     for i in order[: total - sum(parts)]:
         parts[i] += 1
     return parts
+
+
+def day_figures(entry: LedgerEntry) -> dict[str, int]:
+    """What one ledger row adds to its day (LedgerDay)."""
+    sale, in_person = entry.kind == LedgerKind.SALE, entry.kind == LedgerKind.IN_PERSON_SALE
+    return {"online_gross": entry.gross if sale else 0, "in_person_gross": entry.gross if in_person else 0,
+            "in_person_count": int(in_person), "stall_orders": int(sale), "refunds": entry.refund or 0,
+            "commission": entry.commission, "orders": entry.order_count or 0, "live_gross": entry.live_gross or 0,
+            "live_orders": int(bool(entry.live_gross))}
+
+
+def _add(entry: LedgerEntry) -> LedgerEntry:
+    """Write the row and add it to its day in the same transaction (an upsert: concurrent sales of one stall on
+    one day wait for each other on that row, none is lost)."""
+    db.session.add(entry)
+    key = {"market_id": entry.market_id, "local_date": entry.local_date, "stall_id": entry.stall_id,
+           "category": entry.category, "live_session_id": entry.live_session_id or 0}
+    figures = day_figures(entry)
+    dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(LedgerDay).values(**key, **figures)
+    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={
+        name: getattr(LedgerDay, name) + getattr(stmt.excluded, name) for name in DAY_FIGURES})
+    db.session.execute(stmt)
+    return entry
 
 
 def _exists(source: str) -> bool:
@@ -77,8 +102,7 @@ def record_order_sales(order: Order, paid_at: datetime | None = None) -> list[Le
                        live_session_id=item.live_session_id)
             for item, share in zip(items, shares, strict=True)
         ]
-        db.session.add(entry)
-        entries.append(entry)
+        entries.append(_add(entry))
     return entries
 
 
@@ -95,8 +119,7 @@ def record_in_person_sale(pay_request: QuickPayRequest, paid_at: datetime) -> Le
         commission=commission_on(pay_request.amount, market.commission_bps), commission_bps=market.commission_bps,
         quick_pay_id=pay_request.id, category=stall.category, settleable_at=paid_at,
     )
-    db.session.add(entry)
-    return entry
+    return _add(entry)
 
 
 def _sale_of(refund: Refund) -> LedgerEntry | None:
@@ -131,8 +154,7 @@ def _refund_row(sale: LedgerEntry, refund: Refund, amount: int, source: str, at:
         user_id=sale.user_id, shopper_since=sale.shopper_since, category=sale.category,
         fulfillment=sale.fulfillment, live_session_id=sale.live_session_id,
     )
-    db.session.add(entry)
-    return entry
+    return _add(entry)
 
 
 def record_refund(refund: Refund, at: datetime | None = None) -> LedgerEntry | None:

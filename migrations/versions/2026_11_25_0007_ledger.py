@@ -16,6 +16,9 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+_DAY = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
+        "live_gross", "live_orders")
+_WON = {"online_gross", "in_person_gross", "refunds", "commission", "live_gross"}
 LEDGER_KIND = sa.Enum("sale", "in_person_sale", "refund", name="ledgerkind", native_enum=False, length=20)
 
 
@@ -86,6 +89,19 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_lines")),
         sa.UniqueConstraint("order_item_id", name=op.f("uq_ledger_lines_order_item_id")),
     )
+    op.create_table(
+        "ledger_days",
+        sa.Column("market_id", sa.Integer(), nullable=False),
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("stall_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=30), nullable=False),
+        sa.Column("live_session_id", sa.Integer(), autoincrement=False, nullable=False),
+        *[sa.Column(name, sa.BigInteger() if name in _WON else sa.Integer(), nullable=False) for name in _DAY],
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], name=op.f("fk_ledger_days_market_id_markets")),
+        sa.ForeignKeyConstraint(["stall_id"], ["stalls.id"], name=op.f("fk_ledger_days_stall_id_stalls")),
+        sa.PrimaryKeyConstraint("market_id", "local_date", "stall_id", "category", "live_session_id",
+                                name=op.f("pk_ledger_days")),
+    )
     with op.batch_alter_table("payout_lines") as batch_op:
         batch_op.add_column(sa.Column("commission_bps", sa.Integer(), nullable=True))
     op.execute("UPDATE payout_lines SET commission_bps = "
@@ -94,6 +110,7 @@ def upgrade():
         batch_op.alter_column("commission_bps", existing_type=sa.Integer(), nullable=False)
 
     _backfill(op.get_bind())
+    _roll_up(op.get_bind())
     _create_indexes()
 
 
@@ -102,6 +119,9 @@ def _create_indexes():
     op.create_index("ix_ledger_entries_market_day", "ledger_entries", ["market_id", "local_date", "stall_id"])
     op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"])
     op.create_index("ix_ledger_entries_shopper", "ledger_entries", ["market_id", "user_id", "local_date"])
+    op.create_index("ix_ledger_entries_market_orders", "ledger_entries", ["market_id", "local_date"],
+                    postgresql_include=["user_id", "shopper_since", "order_count"])
+    op.create_index("ix_ledger_days_stall_day", "ledger_days", ["stall_id", "local_date"])
     op.create_index("ix_ledger_entries_settleable", "ledger_entries", ["market_id", "settleable_at"])
     op.create_index(op.f("ix_ledger_entries_quick_pay_id"), "ledger_entries", ["quick_pay_id"])
     op.create_index(op.f("ix_ledger_entries_sale_id"), "ledger_entries", ["sale_id"])
@@ -109,6 +129,20 @@ def _create_indexes():
     op.create_index(op.f("ix_ledger_lines_entry_id"), "ledger_lines", ["entry_id"])
     op.create_index("ix_ledger_lines_market_day", "ledger_lines", ["market_id", "local_date"])
     op.create_index("ix_ledger_lines_stall_day", "ledger_lines", ["stall_id", "local_date"])
+
+
+def _roll_up(conn):
+    """ledger_days from the backfilled rows: the sums LedgerDay keeps (see settlement.ledger.day_figures)."""
+    conn.execute(sa.text(
+        "INSERT INTO ledger_days (market_id, local_date, stall_id, category, live_session_id, " + ", ".join(_DAY)
+        + ") SELECT market_id, local_date, stall_id, category, coalesce(live_session_id, 0), "
+        "sum(CASE WHEN kind = 'sale' THEN gross ELSE 0 END), "
+        "sum(CASE WHEN kind = 'in_person_sale' THEN gross ELSE 0 END), "
+        "sum(CASE WHEN kind = 'in_person_sale' THEN 1 ELSE 0 END), sum(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END), "
+        "sum(refund), sum(commission), sum(order_count), sum(live_gross), "
+        "sum(CASE WHEN live_gross > 0 THEN 1 ELSE 0 END) "
+        "FROM ledger_entries GROUP BY market_id, local_date, stall_id, category, coalesce(live_session_id, 0)"
+    ))
 
 
 # --- backfill: the rules of market_app/settlement/ledger.py, on the rows as they are at this revision --------
@@ -240,6 +274,7 @@ def _backfill(conn):
 
 
 def downgrade():
+    op.drop_table("ledger_days")
     op.drop_table("ledger_lines")
     op.drop_table("ledger_entries")
     with op.batch_alter_table("payout_lines") as batch_op:
