@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders cluster-check install
+.PHONY: run test lint bench bench-orders bench-dashboards cluster-check install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -93,3 +93,7 @@ bench-orders: install
 # server restarted midway, then the checks; a few minutes, loopback only (bench/cluster_check.sh).
 cluster-check: install
 	@bench/cluster_check.sh
+
+# Dashboards on a million order items in PostgreSQL (COPY loader, timings, CSV memory, EXPLAIN); see bench/README.md.
+bench-dashboards: install
+	@bench/dashboards.sh

@@ -28,7 +28,8 @@ mkdir -p "$results"
 
 echo "== database $db: migrate, seed the demo markets (no history)"
 "$BIN/flask" db upgrade >/dev/null 2>&1
-DEMO_HISTORY_DAYS=0 "$BIN/flask" seed-demo | head -2
+DEMO_HISTORY_DAYS=0 "$BIN/flask" seed-demo > "$results/seed.txt"
+head -2 "$results/seed.txt"
 echo "== load $ITEMS order items over $DAYS days (COPY)"
 "$BIN/python" bench/dashboards_load.py --items "$ITEMS" --days "$DAYS" | tee "$results/load.txt"
 "${PG[@]}" -c "SELECT pg_size_pretty(pg_database_size('$db'))"
