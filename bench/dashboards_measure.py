@@ -115,7 +115,10 @@ def main(results: Path) -> None:
             "owner dashboard (3 stalls), 365 days": (f"/api/v1/me/dashboard?{period(365)}", owner_h),
             "daily sheet": (f"/api/v1/stalls/{stall_id}/daily-sheet", owner_h),
         }
-        timings = {name: _timed(client, url, headers) for name, (url, headers) in cases.items()}
+        timings = {}
+        for name, (url, headers) in cases.items():
+            timings[name] = _timed(client, url, headers)
+            print(f"{name:48} {timings[name]}", flush=True)
         explain_file = results / "explain.txt"
         explain_file.write_text("")
         plans = {}

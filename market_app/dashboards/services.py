@@ -19,8 +19,9 @@ def _timezone(stall: Stall) -> str:
 
 
 def stall_dashboard(stall: Stall, args: dict) -> dict:
-    period = resolve(args, _timezone(stall))
-    return merchant.merchant_dashboard(reporting.session(), [stall], period, args["low_stock_below"], single=True)
+    timezone = _timezone(stall)
+    return merchant.merchant_dashboard(reporting.session(), [stall], resolve(args, timezone), args["low_stock_below"],
+                                       single=True, timezone=timezone)
 
 
 def owner_stalls(user: User) -> list[Stall]:
@@ -33,8 +34,9 @@ def owner_stalls(user: User) -> list[Stall]:
 def owner_dashboard(user: User, args: dict) -> dict:
     """Every stall of the owner together (each stall's days are its own market's local days)."""
     stalls = owner_stalls(user)
-    period = resolve(args, _timezone(stalls[0]))
-    return merchant.merchant_dashboard(reporting.session(), stalls, period, args["low_stock_below"], single=False)
+    timezone = _timezone(stalls[0])
+    return merchant.merchant_dashboard(reporting.session(), stalls, resolve(args, timezone), args["low_stock_below"],
+                                       single=False, timezone=timezone)
 
 
 def market_dashboard(market: Market, args: dict) -> dict:

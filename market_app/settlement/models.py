@@ -85,7 +85,8 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         sa.CheckConstraint("gross >= 0", name="gross_not_negative"),
         sa.Index("ix_ledger_entries_market_day", "market_id", "local_date", "stall_id"),
-        sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date"),
+        sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date",
+                 postgresql_include=["kind", "gross", "refund", "commission"]),
         sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
         # The market's shoppers by day without reading the table (one row per order has order_count 1).
         sa.Index("ix_ledger_entries_market_orders", "market_id", "local_date",
@@ -131,7 +132,8 @@ class LedgerLine(db.Model):
 
     __tablename__ = "ledger_lines"
     __table_args__ = (
-        sa.Index("ix_ledger_lines_stall_day", "stall_id", "local_date"),
+        sa.Index("ix_ledger_lines_stall_day", "stall_id", "local_date",
+                 postgresql_include=["product_id", "quantity", "gross"]),
         sa.Index("ix_ledger_lines_market_day", "market_id", "local_date"),
     )
 

@@ -48,19 +48,14 @@ class Sale:
                           commission_bps=self.commission_bps)
 
 
-def settled_sales() -> tuple[sa.Select, sa.Select]:
-    """Stall orders and quick pays that a payout already holds."""
-    return (sa.select(PayoutLine.stall_order_id).where(PayoutLine.stall_order_id.is_not(None)),
-            sa.select(PayoutLine.quick_pay_id).where(PayoutLine.quick_pay_id.is_not(None)))
-
-
 def unsettled_sale_entries(stall_filter, start: datetime | None, end: datetime) -> sa.Select:
-    """Ledger sales that may be paid out (handed over, or paid in person) in [start, end) and no payout holds."""
-    settled_orders, settled_quick = settled_sales()
+    """Ledger sales that may be paid out (handed over, or paid in person) in [start, end) and no payout holds.
+    NOT EXISTS, not NOT IN: an anti-join on the payout lines' unique keys, whatever their number."""
+    by_order = sa.select(PayoutLine.id).where(PayoutLine.stall_order_id == LedgerEntry.stall_order_id)
+    by_quick = sa.select(PayoutLine.id).where(PayoutLine.quick_pay_id == LedgerEntry.quick_pay_id)
     stmt = sa.select(LedgerEntry).where(
         stall_filter, LedgerEntry.kind.in_(SALE_KINDS), LedgerEntry.settleable_at < end,
-        sa.or_(LedgerEntry.stall_order_id.is_(None), LedgerEntry.stall_order_id.not_in(settled_orders)),
-        sa.or_(LedgerEntry.quick_pay_id.is_(None), LedgerEntry.quick_pay_id.not_in(settled_quick)),
+        ~by_order.exists(), ~by_quick.exists(),
     )
     if start is not None:
         stmt = stmt.where(LedgerEntry.settleable_at >= start)

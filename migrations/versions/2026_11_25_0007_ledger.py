@@ -117,7 +117,8 @@ def upgrade():
 def _create_indexes():
     """After the backfill: one index build instead of index upkeep on every backfilled row."""
     op.create_index("ix_ledger_entries_market_day", "ledger_entries", ["market_id", "local_date", "stall_id"])
-    op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"])
+    op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"],
+                    postgresql_include=["kind", "gross", "refund", "commission"])
     op.create_index("ix_ledger_entries_shopper", "ledger_entries", ["market_id", "user_id", "local_date"])
     op.create_index("ix_ledger_entries_market_orders", "ledger_entries", ["market_id", "local_date"],
                     postgresql_include=["user_id", "shopper_since", "order_count"])
@@ -128,7 +129,8 @@ def _create_indexes():
     op.create_index(op.f("ix_ledger_entries_stall_order_id"), "ledger_entries", ["stall_order_id"])
     op.create_index(op.f("ix_ledger_lines_entry_id"), "ledger_lines", ["entry_id"])
     op.create_index("ix_ledger_lines_market_day", "ledger_lines", ["market_id", "local_date"])
-    op.create_index("ix_ledger_lines_stall_day", "ledger_lines", ["stall_id", "local_date"])
+    op.create_index("ix_ledger_lines_stall_day", "ledger_lines", ["stall_id", "local_date"],
+                    postgresql_include=["product_id", "quantity", "gross"])
 
 
 def _roll_up(conn):

@@ -24,7 +24,7 @@ def _migration():
 
 def _ledger() -> dict:
     db.session.expire_all()
-    sources = dict(db.session.execute(sa.select(LedgerEntry.id, LedgerEntry.source)).tuples().all())
+    sources = {row.id: row.source for row in db.session.execute(sa.select(LedgerEntry.id, LedgerEntry.source))}
     entries = db.session.execute(sa.select(*[getattr(LedgerEntry, c) for c in ENTRY], LedgerEntry.sale_id)).all()
     lines = db.session.execute(sa.select(LedgerLine.entry_id, LedgerLine.order_item_id, LedgerLine.gross,
                                          LedgerLine.commission, LedgerLine.local_date)).all()

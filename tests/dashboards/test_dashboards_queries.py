@@ -16,7 +16,7 @@ from market_app.extensions import db
 from tests.dashboards.conftest import API, PERIOD, seoul
 
 # token user, the stall or market, the access check; then the reporting queries of each view
-EXPECTED = {"market": 8, "stall": 8, "owner": 8, "sheet": 8}
+EXPECTED = {"market": 8, "stall": 10, "owner": 10, "sheet": 8}
 
 
 def _urls(books) -> dict:
