@@ -64,12 +64,10 @@ def _day_figures(stall: Stall, day: date) -> dict:
 def daily_sheet(stall: Stall, day: date) -> dict:
     market = db.session.get(Market, stall.market_id)
     _start, end = local_day_bounds(day, day, market.timezone)
-    entries = db.session.scalars(
-        settlement.unsettled_sale_entries(LedgerEntry.stall_id == stall.id, None, end)).all()
-    expected = settlement.sales_from(list(entries))
+    amount, sales = settlement.expected_payout(LedgerEntry.stall_id == stall.id, end)
     return {
         "stall_id": stall.id, "stall_name": stall.name, "market_name": market.name, "date": day,
         "to_hand_over": _slots(_open_orders(stall, end), market.timezone),
         "yesterday": _day_figures(stall, day - timedelta(days=1)),
-        "expected_payout": {"amount": sum(sale.net for sale in expected), "sales": len(expected)},
+        "expected_payout": {"amount": amount, "sales": sales},
     }

@@ -62,6 +62,17 @@ def unsettled_sale_entries(stall_filter, start: datetime | None, end: datetime) 
     return stmt.order_by(LedgerEntry.id)
 
 
+def expected_payout(stall_filter, end: datetime) -> tuple[int, int]:
+    """(net, number of sales) the next payout run would pay for sales payable before end, in two aggregates."""
+    unsettled = unsettled_sale_entries(stall_filter, None, end).order_by(None).subquery()
+    count, of_sales = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(unsettled.c.gross - unsettled.c.commission), 0))).one()
+    of_refunds = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(-LedgerEntry.refund - LedgerEntry.commission), 0))
+        .where(LedgerEntry.sale_id.in_(sa.select(unsettled.c.id))))
+    return int(of_sales) + int(of_refunds), int(count)
+
+
 def sales_from(entries: list[LedgerEntry]) -> list[Sale]:
     totals = ledger.sale_totals([entry.id for entry in entries])
     return [Sale(entry.stall_id, entry.occurred_at, entry.gross, *totals[entry.id], entry.commission_bps,
