@@ -30,6 +30,7 @@ from market_app.settlement.models import (
 )
 
 TOP_PRODUCTS = 10
+NOT_HANDED_OVER = [status for status in StallOrderStatus if status != StallOrderStatus.HANDED_OVER]
 LOW_STOCK_ROWS = 50
 
 
@@ -47,7 +48,7 @@ def _by_status(reporting: Session, stall_ids: list[int], period: Period, paid: i
     rows = reporting.execute(
         sa.select(StallOrder.status, sa.func.count())
         .join(LedgerEntry, sa.and_(LedgerEntry.stall_order_id == StallOrder.id, LedgerEntry.kind == LedgerKind.SALE))
-        .where(StallOrder.stall_id.in_(stall_ids), StallOrder.status != StallOrderStatus.HANDED_OVER,
+        .where(StallOrder.stall_id.in_(stall_ids), StallOrder.status.in_(NOT_HANDED_OVER),
                LedgerEntry.local_date.between(period.first, period.last))
         .group_by(StallOrder.status)
     ).all()

@@ -86,7 +86,7 @@ class LedgerEntry(db.Model):
         sa.CheckConstraint("gross >= 0", name="gross_not_negative"),
         sa.Index("ix_ledger_entries_market_day", "market_id", "local_date", "stall_id"),
         sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date",
-                 postgresql_include=["kind", "gross", "refund", "commission"]),
+                 postgresql_include=["kind", "gross", "refund", "commission", "sale_id"]),
         sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
         # The market's shoppers by day without reading the table (one row per order has order_count 1).
         sa.Index("ix_ledger_entries_market_orders", "market_id", "local_date",

@@ -118,7 +118,7 @@ def _create_indexes():
     """After the backfill: one index build instead of index upkeep on every backfilled row."""
     op.create_index("ix_ledger_entries_market_day", "ledger_entries", ["market_id", "local_date", "stall_id"])
     op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"],
-                    postgresql_include=["kind", "gross", "refund", "commission"])
+                    postgresql_include=["kind", "gross", "refund", "commission", "sale_id"])
     op.create_index("ix_ledger_entries_shopper", "ledger_entries", ["market_id", "user_id", "local_date"])
     op.create_index("ix_ledger_entries_market_orders", "ledger_entries", ["market_id", "local_date"],
                     postgresql_include=["user_id", "shopper_since", "order_count"])
