@@ -89,8 +89,8 @@ class LedgerEntry(db.Model):
                  postgresql_include=["kind", "gross", "refund", "commission", "sale_id"]),
         sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
         # The market's shoppers by day without reading the table (one row per order has order_count 1).
-        sa.Index("ix_ledger_entries_market_orders", "market_id", "local_date",
-                 postgresql_include=["user_id", "shopper_since", "order_count"]),
+        sa.Index("ix_ledger_entries_market_orders", "market_id", "order_count", "local_date",
+                 postgresql_include=["user_id", "shopper_since"]),
         sa.Index("ix_ledger_entries_settleable", "market_id", "settleable_at"),
     )
 

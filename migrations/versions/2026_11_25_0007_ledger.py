@@ -120,8 +120,8 @@ def _create_indexes():
     op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"],
                     postgresql_include=["kind", "gross", "refund", "commission", "sale_id"])
     op.create_index("ix_ledger_entries_shopper", "ledger_entries", ["market_id", "user_id", "local_date"])
-    op.create_index("ix_ledger_entries_market_orders", "ledger_entries", ["market_id", "local_date"],
-                    postgresql_include=["user_id", "shopper_since", "order_count"])
+    op.create_index("ix_ledger_entries_market_orders", "ledger_entries", ["market_id", "order_count", "local_date"],
+                    postgresql_include=["user_id", "shopper_since"])
     op.create_index("ix_ledger_days_stall_day", "ledger_days", ["stall_id", "local_date"])
     op.create_index("ix_ledger_entries_settleable", "ledger_entries", ["market_id", "settleable_at"])
     op.create_index(op.f("ix_ledger_entries_quick_pay_id"), "ledger_entries", ["quick_pay_id"])
