@@ -5,7 +5,11 @@ import csv
 import io
 
 from market_app.dashboards.reports import COLUMNS
-from tests.dashboards.conftest import API, PERIOD, assert_error
+from market_app.demo import past_orders
+from market_app.demo.past_orders import Line
+from market_app.extensions import db
+from market_app.orders.models import Fulfillment, StallOrderStatus
+from tests.dashboards.conftest import API, PERIOD, assert_error, seoul
 
 
 def _csv(resp) -> list[dict]:
@@ -86,3 +90,22 @@ def test_daily_sheet_lists_what_to_hand_over_and_yesterday(client, books):
     assert sheet["expected_payout"] == {"amount": 2901 + 6445, "sales": 2}
     assert_error(client.get(f"{API}/stalls/{books.a.id}/daily-sheet", query_string={"date": "2026-02-30"},
                             headers=books.kim), 422, "date")
+
+
+def test_daily_sheet_groups_deliveries_by_their_slot(client, books):
+    slot = seoul("2026-03-03 17:00")
+    delivery = past_orders.paid_order(books.market, books.users["lee"].id, [Line(books.products["애호박"], 2)],
+                                      seoul("2026-03-03 09:10"), fulfillment=Fulfillment.DELIVERY, slot_start=slot,
+                                      statuses={books.a.id: StallOrderStatus.READY})
+    tomorrow = past_orders.paid_order(books.market, books.users["lee"].id, [Line(books.products["감자"], 1)],
+                                      seoul("2026-03-03 09:20"), fulfillment=Fulfillment.DELIVERY,
+                                      slot_start=seoul("2026-03-04 11:00"),
+                                      statuses={books.a.id: StallOrderStatus.PENDING})
+    db.session.commit()
+
+    sheet = client.get(f"{API}/stalls/{books.a.id}/daily-sheet", query_string={"date": "2026-03-03"},
+                       headers=books.kim).json
+
+    assert [(s["label"], [o["order_id"] for o in s["orders"]]) for s in sheet["to_hand_over"]] == [
+        ("배달 03/03 17:00", [delivery.id]), ("매장 수령 (시간 약속 없음)", [books.orders["O3"].id])]
+    assert tomorrow.id not in [o["order_id"] for s in sheet["to_hand_over"] for o in s["orders"]]

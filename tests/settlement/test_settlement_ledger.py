@@ -2,14 +2,23 @@
 a quick pay is an in-person sale, hand-over makes a sale payable; the commission rate is the one of the sale,
 and the dashboards' figures agree with what payouts pay."""
 
+import json
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
 import sqlalchemy as sa
 
 from market_app.core.money import commission_on
 from market_app.extensions import db
 from market_app.payments.models import Refund, RefundStatus
 from market_app.settlement import ledger
-from market_app.settlement.models import LedgerEntry, LedgerKind
+from market_app.settlement.models import LedgerDay, LedgerEntry, LedgerKind
 from tests.conftest import post_event
+from tests.localstripe_plugin import sign_event
 from tests.payments.conftest import API, confirm_at_stripe, hand_over, part_of, payout_period
 
 
@@ -124,3 +133,33 @@ def test_dashboard_net_after_commission_is_what_the_payout_pays(client, shop, ch
     assert stall_view["payouts"] == {"pending": by_stall[veg.stall.id]["net"], "paid": 0}  # a bank transfer
     assert market_view["commission"] == sum(p["commission"] for p in payouts)
     assert market_view["net"] - market_view["commission"] == sum(p["net"] for p in payouts)
+
+
+@pytest.mark.committing
+def test_sales_paid_at_once_both_land_in_the_day_rollup(app, client, shop, checkout, stripe_client, live_server):
+    """Two webhooks for the same stall on the same day in two transactions at once: the day's upsert makes the
+    second wait for the first, so ledger_days keeps both sales."""
+    veg = shop.stands[0]
+    orders = [checkout([(veg.product, n)]) for n in (1, 2)]
+    intents = [confirm_at_stripe(stripe_client, o["payment"]["payment_intent_id"], "pm_card_visa") for o in orders]
+    start = threading.Barrier(len(intents))
+
+    def deliver(intent: dict) -> int:
+        event = {"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_intent.succeeded",
+                 "created": int(time.time()), "data": {"object": intent}}
+        payload = json.dumps(event).encode()
+        headers = {"Stripe-Signature": sign_event(payload, app.config["STRIPE_WEBHOOK_SECRET"]),
+                   "Content-Type": "application/json"}
+        with requests.Session() as http:
+            http.trust_env = False
+            start.wait()
+            return http.post(f"{live_server}{API}/payments/stripe/webhook", data=payload, headers=headers,
+                             timeout=30).status_code
+
+    with ThreadPoolExecutor(len(intents)) as pool:
+        assert list(pool.map(deliver, intents)) == [200, 200]
+
+    db.session.expire_all()
+    days = db.session.execute(sa.select(LedgerDay.stall_orders, LedgerDay.online_gross, LedgerDay.commission)
+                              .where(LedgerDay.stall_id == veg.stall.id)).all()
+    assert [tuple(day) for day in days] == [(2, 9000, 90 + 180)]
