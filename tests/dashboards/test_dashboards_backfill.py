@@ -4,6 +4,7 @@ are the rows the app writes as the sales happen (hand-computed books of tests/da
 import importlib.util
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from market_app.extensions import db
@@ -36,6 +37,7 @@ def _ledger() -> dict:
     }
 
 
+@pytest.mark.committing
 def test_backfill_writes_the_ledger_the_app_writes(books):
     live = _ledger()
     assert len(live["entries"]) == 11 and len(live["lines"]) == 9

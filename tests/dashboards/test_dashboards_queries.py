@@ -93,6 +93,7 @@ def _copy(engine, tables) -> None:
                 target.execute(table.insert(), rows)
 
 
+@pytest.mark.committing
 def test_reporting_queries_go_to_the_replica_when_it_is_set(app, client, books, replica_url, count_queries):
     replica, engine = replica_url
     _copy(engine, db.metadata.sorted_tables)
