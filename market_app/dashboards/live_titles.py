@@ -1,14 +1,15 @@
-"""Titles of live sessions for the dashboards.
-
-STUB until the live-commerce domain (issue 9) is merged: sales already carry OrderItem.live_session_id (and the
-ledger copies it), but there is no live-session table to read titles from, so every title is None. At merge:
-one query `select(LiveSession.id, LiveSession.title).where(LiveSession.id.in_(ids))` on the reporting session.
-"""
+"""Titles of the live sessions the dashboards list (sales carry OrderItem.live_session_id; the ledger copies it)."""
 
 from collections.abc import Iterable
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+from market_app.live.models import LiveSession
 
 
 def titles(reporting: Session, session_ids: Iterable[int]) -> dict[int, str]:
-    return {}
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    return dict(reporting.execute(sa.select(LiveSession.id, LiveSession.title).where(LiveSession.id.in_(ids))).all())

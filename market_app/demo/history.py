@@ -3,19 +3,16 @@ orders, payments and the ledger without Stripe, so `make run` opens on full dash
 
 Deterministic (its own random stream from RANDOM_SEED); the dates move with today. Busy weekends and evenings,
 regular shoppers coming back, a few partial refunds a day later and a few rejected stall orders, in-person
-(quick-pay) sales, twice-weekly live sessions of the featured stalls whose orders get the live price, weekly
+(quick-pay) sales, weekly
 payouts (older weeks paid, the last one pending), and today's orders still to hand over.
 
-Live sessions: until the live-commerce domain is merged there is no session table, so sales carry placeholder
-session ids (LIVE_SESSION_BASE + n, one per featured stall and evening). Once live lands, its seed step should
-run before this one and fill DemoWorld.live_sessions with the past sessions it created; they are used instead.
+Live sales: the live demo step (run before this one) places its broadcasts' orders through checkout at the
+offers' live prices; this step adds none of its own (live stats would no longer match the offers), and moves the
+ledger rows of those orders to the broadcasts' days (they are placed now and moved back).
 Deliveries (on time or late) come with the delivery domain's seed step; these orders only say "delivery".
 """
 
-import itertools
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,27 +22,20 @@ from flask import current_app
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
+from market_app.core.timeutil import local_date
 from market_app.demo import past_orders
-from market_app.demo.data import DEMO_EMAIL_DOMAIN, GIVEN_NAMES, MERCHANTS, RANDOM_SEED, SURNAMES
+from market_app.demo.data import DEMO_EMAIL_DOMAIN, GIVEN_NAMES, RANDOM_SEED, SURNAMES
 from market_app.demo.past_orders import Line
 from market_app.markets.models import Market, Stall
-from market_app.orders.models import Fulfillment, StallOrderStatus
+from market_app.orders.models import Fulfillment, Order, StallOrderStatus
+from market_app.settlement import ledger
 from market_app.settlement import services as settlement
-from market_app.settlement.models import PayoutStatus
+from market_app.settlement.models import LedgerEntry, LedgerKind, PayoutStatus
 
 CUSTOMERS = 240
 REGULARS = 60  # two in three orders come from these
-LIVE_SESSION_BASE = 9000
 HOUR_WEIGHTS = {9: 2, 10: 4, 11: 7, 12: 9, 13: 7, 14: 4, 15: 4, 16: 5, 17: 8, 18: 10, 19: 9, 20: 6, 21: 2, 22: 2}
 TODAY_STATUSES = (StallOrderStatus.PENDING, StallOrderStatus.ACCEPTED, StallOrderStatus.READY)
-
-
-@dataclass(frozen=True)
-class DemoLiveSession:
-    id: int
-    stall_id: int
-    starts_at: datetime
-    ends_at: datetime
 
 
 def _customers(world) -> list[User]:
@@ -58,24 +48,19 @@ def _customers(world) -> list[User]:
     return shoppers + users
 
 
-def _live_sessions(world, market: Market, stalls: list[Stall], first: date, last: date,
-                   ids: Iterator[int]) -> list[DemoLiveSession]:
-    """Sessions from the live domain's seed step when there is one; else Tuesday and Friday 18:00-19:30 local
-    sessions of the market's featured stalls, with placeholder ids."""
-    given = [s for s in world.live_sessions if s.stall_id in {stall.id for stall in stalls}]
-    if given:
-        return given
-    owners = {world.users[f"{local}@{DEMO_EMAIL_DOMAIN}"].id for local, _name in MERCHANTS.values()}
-    featured = [stall for stall in stalls if stall.owner_id in owners][:2]
-    zone = ZoneInfo(market.timezone)
-    sessions, day = [], first
-    while day <= last:
-        if day.weekday() in (1, 4):
-            for stall in featured:
-                start = datetime.combine(day, time(18, 0), zone)
-                sessions.append(DemoLiveSession(next(ids), stall.id, start, start + timedelta(minutes=90)))
-        day += timedelta(days=1)
-    return sessions
+def _redate_moved_sales() -> None:
+    """The live demo step places its orders now and moves them back to their broadcast: their sale rows follow
+    (the day rollup is rebuilt at the end)."""
+    moved = db.session.execute(
+        sa.select(LedgerEntry, Order.paid_at, Market.timezone).join(Order, Order.id == LedgerEntry.order_id)
+        .join(Market, Market.id == LedgerEntry.market_id)
+        .where(LedgerEntry.kind == LedgerKind.SALE, LedgerEntry.occurred_at != Order.paid_at)).all()
+    for entry, paid_at, timezone in moved:
+        shift = paid_at - entry.occurred_at
+        entry.occurred_at, entry.local_date = paid_at, local_date(paid_at, timezone)
+        entry.settleable_at = entry.settleable_at + shift if entry.settleable_at else None
+        for line in entry.lines:
+            line.local_date = entry.local_date
 
 
 class _MarketHistory:
@@ -89,7 +74,7 @@ class _MarketHistory:
         # A few stalls sell much more than the rest, as in a real market.
         self.weights = [1 / (rank + 2) for rank in range(len(stalls))]
         rng.shuffle(self.weights)
-        self.sessions: dict[int, list[DemoLiveSession]] = {}
+        self.sessions: dict[int, list] = {}
 
     def moment(self, day: date) -> datetime:
         hours = [h for h in HOUR_WEIGHTS if h < 22 or self.market.slug == "gwangjang"]
@@ -97,7 +82,7 @@ class _MarketHistory:
         local = datetime.combine(day, time(hour, self.rng.randrange(60), self.rng.randrange(60)), self.zone)
         return local.astimezone(ZoneInfo("UTC"))
 
-    def _live_at(self, stall: Stall, moment: datetime) -> DemoLiveSession | None:
+    def _live_at(self, stall: Stall, moment: datetime):
         for session in self.sessions.get(stall.id, ()):
             if session.starts_at <= moment < session.ends_at:
                 return session
@@ -190,13 +175,10 @@ def seed_past_orders(world) -> None:
     rng = random.Random(RANDOM_SEED + 90)
     customers = _customers(world)
     now = utcnow()
-    session_ids = itertools.count(LIVE_SESSION_BASE + 1)
+    _redate_moved_sales()
     for slug, market in world.markets.items():
         today = now.astimezone(ZoneInfo(market.timezone)).date()
         history = _MarketHistory(world, market, world.stalls[slug], customers, rng)
-        for session in _live_sessions(world, market, world.stalls[slug], today - timedelta(days=days), today,
-                                      session_ids):
-            history.sessions.setdefault(session.stall_id, []).append(session)
         for offset in range(days, -1, -1):
             day = today - timedelta(days=offset)
             moments = sorted(history.moment(day) for _ in range(_orders_on(rng, day)))
@@ -205,4 +187,4 @@ def seed_past_orders(world) -> None:
                     history.order(moment, now)
             history.quick_pays(day, now)
         _weekly_payouts(world, market, today)
-    db.session.flush()
+    ledger.rebuild_days()

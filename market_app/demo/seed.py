@@ -61,8 +61,6 @@ class DemoWorld:
     markets: dict[str, Market] = field(default_factory=dict)  # by slug
     stalls: dict[str, list[Stall]] = field(default_factory=dict)  # by market slug, in MARKET_STALLS order
     products: dict[str, list[Product]] = field(default_factory=dict)  # by market slug
-    # Past live sessions (id, stall_id, starts_at, ends_at) that a live seed step made, for the past orders.
-    live_sessions: list = field(default_factory=list)
 
 
 def email(local_part: str) -> str:

@@ -182,6 +182,27 @@ def mark_settleable(stall_order: StallOrder) -> None:
         sale.settleable_at = stall_order.closed_at
 
 
+def rebuild_days() -> None:
+    """Recompute the day rollup from the ledger rows (after rows were re-dated in bulk, e.g. demo data)."""
+    db.session.flush()
+    db.session.execute(sa.delete(LedgerDay))
+    e = LedgerEntry
+    sale, in_person = e.kind == LedgerKind.SALE, e.kind == LedgerKind.IN_PERSON_SALE
+    live_id = sa.func.coalesce(e.live_session_id, 0)
+    figures = {
+        "online_gross": sa.func.sum(sa.case((sale, e.gross), else_=0)),
+        "in_person_gross": sa.func.sum(sa.case((in_person, e.gross), else_=0)),
+        "in_person_count": sa.func.sum(sa.case((in_person, 1), else_=0)),
+        "stall_orders": sa.func.sum(sa.case((sale, 1), else_=0)),
+        "refunds": sa.func.sum(e.refund), "commission": sa.func.sum(e.commission), "orders": sa.func.sum(e.order_count),
+        "live_gross": sa.func.sum(e.live_gross), "live_orders": sa.func.sum(sa.case((e.live_gross > 0, 1), else_=0)),
+    }
+    keys = (e.market_id, e.local_date, e.stall_id, e.category, live_id)
+    db.session.execute(sa.insert(LedgerDay).from_select(
+        ["market_id", "local_date", "stall_id", "category", "live_session_id", *figures],
+        sa.select(*keys, *figures.values()).group_by(*keys)))
+
+
 def sale_totals(sale_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     """Per sale: (refunds, commission) over its rows, the sale's own commission included."""
     if not sale_ids:

@@ -2,7 +2,7 @@
 payout lines keep the commission rate of their sale. Backfilled from the orders, quick pays and refunds there.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-25 22:00:00
 """
 from datetime import UTC, datetime
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,18 +1,17 @@
 """The dashboards' hand-computed books: one market at 3.33 % in Seoul, three stalls, three shoppers, a week of
 sales written at exact times (see BOOK below for every figure worked out by hand)."""
 
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from market_app.demo import past_orders
 from market_app.demo.past_orders import Line
 from market_app.extensions import db
+from market_app.live.models import LiveSession, LiveStatus
 from market_app.orders.models import Fulfillment, StallOrderStatus
 from market_app.settlement.models import Payout, PayoutLine, PayoutMethod, PayoutStatus
 
@@ -79,6 +78,12 @@ def books(make) -> Books:
     products = {"애호박": make.product(a, "애호박", 3333, 10), "감자": make.product(a, "감자", 1000, 2),
                 "갈치": make.product(b, "갈치", 9999, 50), "떡": make.product(c, "떡", 7777, None)}
     s1, s2, s3 = make.user("손님"), make.user("손님"), make.user("손님")
+    db.session.add_all([  # the sessions O3 and O4 bought at (ids fixed: the figures below name them)
+        LiveSession(id=7, stall_id=a.id, market_id=market.id, title="감자 캐는 날", status=LiveStatus.ENDED,
+                    starts_at=seoul("2026-03-03 11:30"), ends_at=seoul("2026-03-03 12:30")),
+        LiveSession(id=8, stall_id=b.id, market_id=market.id, title="제주 갈치 라이브", status=LiveStatus.ENDED,
+                    starts_at=seoul("2026-03-05 17:30"), ends_at=seoul("2026-03-05 18:30"))])
+    db.session.flush()
     admin, courier = make.member(market, "admin"), make.member(market, "courier")
     p = products
     orders = {
@@ -109,7 +114,7 @@ def books(make) -> Books:
 
 
 @pytest.fixture
-def count_queries(app):
+def count_statements(app):
     """Count the SQL statements a block runs (every engine: the app's and a reporting replica's)."""
 
     class Counter:
@@ -124,24 +129,12 @@ def count_queries(app):
             sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._record)
 
         def _record(self, _conn, _cursor, statement, *_args):
-            self.statements.append(statement)
+            # The savepoints the rolled-back test transaction puts around commits are not the app's statements.
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                self.statements.append(statement)
 
         @property
         def count(self) -> int:
             return len(self.statements)
 
     return Counter
-
-
-@pytest.fixture
-def live_server(app):
-    """The session's app served over real HTTP on 127.0.0.1 (each request in its own app context)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -26,7 +26,7 @@ def test_stall_sales_commission_and_payout_by_hand(client, books):
         {"product_id": books.products["애호박"].id, "name": "애호박", "quantity": 3, "gross": 9999},
         {"product_id": books.products["감자"].id, "name": "감자", "quantity": 2, "gross": 1900},  # 1,000 + 900 live
     ]
-    assert d["live_sessions"] == [{"id": 7, "title": None, "orders": 1, "gross": 900}]  # titles once live lands
+    assert d["live_sessions"] == [{"id": 7, "title": "감자 캐는 날", "orders": 1, "gross": 900}]
 
 
 def test_payouts_pending_and_paid_of_the_period_sales(client, books):

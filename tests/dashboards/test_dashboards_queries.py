@@ -16,7 +16,7 @@ from market_app.extensions import db
 from tests.dashboards.conftest import API, PERIOD, seoul
 
 # token user, the stall or market, the access check; then the reporting queries of each view
-EXPECTED = {"market": 8, "stall": 10, "owner": 10, "sheet": 8}
+EXPECTED = {"market": 8, "stall": 11, "owner": 11, "sheet": 8}
 
 
 def _urls(books) -> dict:
@@ -35,20 +35,20 @@ def _more_of_everything(make, books) -> None:
         for day in range(7):
             shopper = make.user()
             past_orders.paid_order(books.market, shopper.id, [Line(p, 1) for p in products] + [
-                Line(books.products["애호박"], 1, 3000, 100 + day)], seoul("2026-03-01 10:00") + timedelta(days=day))
+                Line(books.products["애호박"], 1, 3000, 7)], seoul("2026-03-01 10:00") + timedelta(days=day))
     db.session.commit()
 
 
 @pytest.mark.parametrize("view", EXPECTED)
-def test_dashboard_statement_count_does_not_grow_with_the_data(client, make, books, count_queries, view):
+def test_dashboard_statement_count_does_not_grow_with_the_data(client, make, books, count_statements, view):
     url, headers = _urls(books)[view]
     db.session.expire_all()  # the test client shares the test's session: start each count from a cold one
-    with count_queries() as small:
+    with count_statements() as small:
         assert client.get(url, query_string=PERIOD if "sheet" not in url else None,
                           headers=headers).status_code == 200
     _more_of_everything(make, books)
     db.session.expire_all()
-    with count_queries() as large:
+    with count_statements() as large:
         assert client.get(url, query_string=PERIOD if "sheet" not in url else None,
                           headers=headers).status_code == 200
 
@@ -94,7 +94,7 @@ def _copy(engine, tables) -> None:
 
 
 @pytest.mark.committing
-def test_reporting_queries_go_to_the_replica_when_it_is_set(app, client, books, replica_url, count_queries):
+def test_reporting_queries_go_to_the_replica_when_it_is_set(app, client, books, replica_url, count_statements):
     replica, engine = replica_url
     _copy(engine, db.metadata.sorted_tables)
     with engine.begin() as conn:  # only the replica knows of 1,000,000 won more sold by stall B on 03-05
@@ -104,7 +104,7 @@ def test_reporting_queries_go_to_the_replica_when_it_is_set(app, client, books, 
     assert client.get(url, query_string=PERIOD, headers=books.admin).json["gmv"] == 62018  # the primary
 
     app.config["REPORTING_DATABASE_URL"] = replica
-    with count_queries() as counted:
+    with count_statements() as counted:
         on_replica = client.get(url, query_string=PERIOD, headers=books.admin).json
     csv = client.get(f"{API}/markets/{books.market.id}/reports/sales.csv", query_string=PERIOD, headers=books.admin)
 

@@ -4,9 +4,8 @@ and a meta-test that no dashboards route is missing from the matrix."""
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 
-from market_app.extensions import db
+from tests.helpers import every_row
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
 ADMINS_ONLY = STRANGERS | {"merchant": 403}
@@ -51,23 +50,16 @@ def world(make) -> World:
     return World({"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id}, headers)
 
 
-def _every_row() -> dict:
-    db.session.expire_all()
-    with db.engine.connect() as conn:
-        return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-                for table in db.metadata.sorted_tables}
-
-
 @pytest.mark.parametrize(("name", "role", "status"), CASES)
 def test_refused_dashboards_route_for_role_changes_nothing(client, world, name, role, status):
     url = "/api/v1" + MATRIX[name][0].format(**world.ids)
-    before = _every_row()
+    before = every_row()
 
     resp = client.get(url, headers=world.headers[role])
 
     assert resp.status_code == status, resp.json
     assert resp.json["code"] == status and resp.json["message"]
-    assert _every_row() == before
+    assert every_row() == before
 
 
 @pytest.mark.parametrize(("name", "role"), ALLOWED)

@@ -17,9 +17,8 @@ from market_app.extensions import db
 from market_app.payments.models import Refund, RefundStatus
 from market_app.settlement import ledger
 from market_app.settlement.models import LedgerDay, LedgerEntry, LedgerKind
-from tests.conftest import post_event
+from tests.helpers import API, confirm_at_stripe, event_result, hand_over, part_of, payout_period, post_event
 from tests.localstripe_plugin import sign_event
-from tests.payments.conftest import API, confirm_at_stripe, hand_over, part_of, payout_period
 
 
 def _rows() -> list[tuple]:
@@ -82,7 +81,7 @@ def test_a_quick_pay_is_an_in_person_sale_payable_at_once(app, client, shop, str
                           headers=veg.headers).json
     intent = confirm_at_stripe(stripe_client, request["payment_intent_id"], "pm_card_visa")
 
-    assert post_event(client, app, "payment_intent.succeeded", intent).json["result"] == "processed"
+    assert event_result(post_event(client, app, "payment_intent.succeeded", intent)) == "processed"
 
     [entry] = db.session.scalars(sa.select(LedgerEntry)).all()
     assert (entry.kind, entry.gross, entry.commission, entry.quick_pay_id, entry.order_count) == (
