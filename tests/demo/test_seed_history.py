@@ -50,11 +50,12 @@ def test_demo_dashboards_are_full_for_the_last_days(client, seeded):
     merchant = client.post("/api/v1/auth/login", json={"email": "merchant-park@example.com",
                                                         "password": DEMO_PASSWORD}).json["access_token"]
 
-    market = client.get("/api/v1/markets/1/dashboard?from=" + "2000-01-01", headers={
+    mangwon = next(m["id"] for m in client.get("/api/v1/markets").json if m["slug"] == "mangwon")
+    market = client.get(f"/api/v1/markets/{mangwon}/dashboard?from=2000-01-01", headers={
         "Authorization": f"Bearer {admin}"})
     today = datetime.now(ZoneInfo("Asia/Seoul")).date()
     week = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
-    recent = client.get("/api/v1/markets/1/dashboard", query_string=week,
+    recent = client.get(f"/api/v1/markets/{mangwon}/dashboard", query_string=week,
                         headers={"Authorization": f"Bearer {admin}"}).json
     own = client.get("/api/v1/me/dashboard", headers={"Authorization": f"Bearer {merchant}"}).json
 
