@@ -23,11 +23,13 @@ from market_app.accounts.models import User
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
 from market_app.core.timeutil import local_date
+from market_app.delivery.models import DeliverySettings
 from market_app.demo import past_orders
 from market_app.demo.data import DEMO_EMAIL_DOMAIN, GIVEN_NAMES, RANDOM_SEED, SURNAMES
 from market_app.demo.past_orders import Line
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Fulfillment, Order, StallOrderStatus
+from market_app.payments.models import Refund, RefundStatus
 from market_app.settlement import ledger
 from market_app.settlement import services as settlement
 from market_app.settlement.models import LedgerEntry, LedgerKind, PayoutStatus
@@ -46,6 +48,20 @@ def _customers(world) -> list[User]:
     db.session.flush()
     shoppers = [world.users[email] for email in world.users if email.startswith("shopper")]
     return shoppers + users
+
+
+def _record_earlier_steps_sales() -> None:
+    """Paid orders and refunds that earlier demo steps wrote straight into the tables (past deliveries) join the
+    ledger at their own times, as the backfill of migration 0008 would."""
+    recorded = sa.select(LedgerEntry.order_id).where(LedgerEntry.order_id.is_not(None))
+    for order in db.session.scalars(sa.select(Order).where(Order.paid_at.is_not(None), Order.id.not_in(recorded))
+                                    .order_by(Order.paid_at, Order.id)):
+        ledger.record_order_sales(order, order.paid_at)
+    db.session.flush()
+    counted = sa.select(LedgerEntry.refund_id).where(LedgerEntry.refund_id.is_not(None))
+    for refund in db.session.scalars(sa.select(Refund).where(Refund.status != RefundStatus.FAILED,
+                                                             Refund.id.not_in(counted)).order_by(Refund.id)):
+        ledger.record_refund(refund, refund.created_at)
 
 
 def _redate_moved_sales() -> None:
@@ -75,6 +91,10 @@ class _MarketHistory:
         self.weights = [1 / (rank + 2) for rank in range(len(stalls))]
         rng.shuffle(self.weights)
         self.sessions: dict[int, list] = {}
+        settings = db.session.scalar(sa.select(DeliverySettings).filter_by(market_id=market.id))
+        zones = settings.zones if settings is not None else []
+        self.delivery_terms = ((settings.min_order, settings.free_over, zones[0]["fee"]) if zones
+                               else (0, None, 3000))
 
     def moment(self, day: date) -> datetime:
         hours = [h for h in HOUR_WEIGHTS if h < 22 or self.market.slug == "gwangjang"]
@@ -120,10 +140,9 @@ class _MarketHistory:
         today = moment > now - timedelta(hours=18)  # the last day's orders are still being prepared
         lines = self._lines(moment)
         subtotal = sum((line.unit_price or line.product.price) * line.quantity for line in lines)
-        delivery = self.rng.random() < 0.35 and subtotal >= self.market.min_order_amount
-        fee = 0
-        if delivery and not (self.market.free_delivery_threshold and subtotal >= self.market.free_delivery_threshold):
-            fee = self.market.delivery_base_fee
+        min_order, free_over, base_fee = self.delivery_terms
+        delivery = self.rng.random() < 0.35 and subtotal >= min_order
+        fee = base_fee if delivery and not (free_over and subtotal >= free_over) else 0
         stall_ids = sorted({line.product.stall_id for line in lines})
         statuses = {}
         for stall_id in stall_ids:
@@ -175,6 +194,7 @@ def seed_past_orders(world) -> None:
     rng = random.Random(RANDOM_SEED + 90)
     customers = _customers(world)
     now = utcnow()
+    _record_earlier_steps_sales()
     _redate_moved_sales()
     for slug, market in world.markets.items():
         today = now.astimezone(ZoneInfo(market.timezone)).date()

@@ -1,8 +1,8 @@
 """ledger: one sales ledger (sales, in-person sales, refunds by local day) read by payouts and dashboards;
 payout lines keep the commission rate of their sale. Backfilled from the orders, quick pays and refunds there.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 22:00:00
 """
 from datetime import UTC, datetime
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
