@@ -1,21 +1,30 @@
-"""Delivery on-time figures for the market dashboard.
+"""Delivery on-time figures for the market dashboard: the market's deliveries whose slot starts in the period (the
+market's local days), delivered, on time (delivered by the slot's end), late, and failed; one grouped query on
+the reporting session, by the (market_id, slot_start) index. A delivery without a slot cannot be late."""
 
-STUB until the delivery domain (issue 8) is merged: there are no deliveries yet, so every count is 0 and the
-rate is null ("no deliveries yet"). At merge, fill on_time_figures() from the delivery model: deliveries of the
-market whose slot falls in the period (by the market's local day of slot_start); delivered = status delivered,
-on_time = delivered with delivered_at <= slot_end, late = delivered - on_time, failed = status failed,
-on_time_rate = on_time / delivered (null when none was delivered). One grouped query, run on the reporting
-session passed in. tests/dashboards/test_market_dashboard.py::test_delivery_on_time_figures pins the shape and
-is completed with one delivery on time and one late at merge.
-"""
-
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from market_app.core.timeutil import local_day_bounds
+from market_app.dashboards.figures import rate
 from market_app.dashboards.periods import Period
+from market_app.delivery.models import Delivery, DeliveryStatus
 
-NO_DELIVERIES = {"delivered": 0, "on_time": 0, "late": 0, "failed": 0, "on_time_rate": None}
+
+def _count(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def on_time_figures(reporting: Session, market_id: int, period: Period) -> dict:
-    """{delivered, on_time, late, failed, on_time_rate} of the market's deliveries in the period."""
-    return dict(NO_DELIVERIES)
+def on_time_figures(reporting: Session, market_id: int, period: Period, timezone: str) -> dict:
+    """{delivered, on_time, late, failed, on_time_rate (null when nothing was delivered)}."""
+    start, end = local_day_bounds(period.first, period.last, timezone)
+    delivered = Delivery.status == DeliveryStatus.DELIVERED
+    in_time = sa.or_(Delivery.slot_end.is_(None), Delivery.delivered_at <= Delivery.slot_end)
+    row = reporting.execute(
+        sa.select(_count(delivered), _count(sa.and_(delivered, in_time)),
+                  _count(Delivery.status == DeliveryStatus.FAILED))
+        .where(Delivery.market_id == market_id, Delivery.slot_start >= start, Delivery.slot_start < end)
+    ).one()
+    done, on_time, failed = (int(value) for value in row)
+    return {"delivered": done, "on_time": on_time, "late": done - on_time, "failed": failed,
+            "on_time_rate": rate(on_time, done)}

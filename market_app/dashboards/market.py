@@ -120,7 +120,7 @@ def market_dashboard(reporting: Session, market: Market, period: Period) -> dict
                         "gmv": t.gross} for stall_id, t in top],
         "by_category": [{"category": category, "gmv": t.gross, "share": rate(t.gross, now.gross)}
                         for category, t in sorted(categories.items(), key=lambda item: (-item[1].gross, item[0]))],
-        "delivery": delivery_figures.on_time_figures(reporting, market.id, period),
+        "delivery": delivery_figures.on_time_figures(reporting, market.id, period, market.timezone),
         "stalls": {"online": sum(1 for s in stall_rows if s.online), "total": len(stall_rows)},
         "changes": changes(current, previous),
     }

@@ -1,6 +1,10 @@
 """The market dashboard on the hand-computed books (tests/dashboards/conftest.py): every figure, by Seoul day."""
 
-from tests.dashboards.conftest import API, PERIOD, assert_error
+from datetime import timedelta
+
+from market_app.delivery.models import Delivery, DeliveryStatus
+from market_app.extensions import db
+from tests.dashboards.conftest import API, PERIOD, assert_error, seoul
 
 
 def _get(client, books, query=PERIOD, headers=None):
@@ -79,11 +83,25 @@ def test_default_period_is_the_last_30_days_to_today(client, books):
     assert len(d["by_day"]) == 30 and d["by_day"][-1]["date"] == d["to"]
 
 
-def test_delivery_on_time_figures_until_deliveries_exist(client, books):
-    """STUB until delivery (issue 8) is merged: no deliveries yet. At merge this test gets one delivery on time
-    and one late in the books and expects {delivered: 2, on_time: 1, late: 1, failed: 0, on_time_rate: 0.5}."""
-    assert _get(client, books).json["delivery"] == {"delivered": 0, "on_time": 0, "late": 0, "failed": 0,
-                                                    "on_time_rate": None}
+def test_delivery_on_time_figures(client, books):
+    """O2 (delivery) delivered by its slot's end; two more of the week: one delivered late, one failed; one of
+    the week after is not counted."""
+    def delivery(order, slot: str, status: DeliveryStatus, delivered: str | None = None):
+        start = seoul(slot)
+        db.session.add(Delivery(order_id=order.id, market_id=books.market.id, status=status, slot_start=start,
+                                slot_end=start + timedelta(hours=1), address="서울", lat=37.55, lng=126.9, fee=3000,
+                                delivered_at=seoul(delivered) if delivered else None))
+
+    delivery(books.orders["O2"], "2026-03-01 10:00", DeliveryStatus.DELIVERED, "2026-03-01 10:55")
+    delivery(books.orders["O3"], "2026-03-03 17:00", DeliveryStatus.DELIVERED, "2026-03-03 18:20")
+    delivery(books.orders["O4"], "2026-03-06 12:00", DeliveryStatus.FAILED)
+    delivery(books.orders["O5"], "2026-03-08 12:00", DeliveryStatus.DELIVERED, "2026-03-08 12:30")
+    db.session.commit()
+
+    assert _get(client, books).json["delivery"] == {"delivered": 2, "on_time": 1, "late": 1, "failed": 1,
+                                                    "on_time_rate": 0.5}
+    assert _get(client, books, {"from": "2026-02-01", "to": "2026-02-07"}).json["delivery"] == {
+        "delivered": 0, "on_time": 0, "late": 0, "failed": 0, "on_time_rate": None}
 
 
 def test_bad_periods_are_refused_naming_the_field(client, books):
