@@ -24,7 +24,7 @@ from market_app.core.money import commission_on
 from market_app.settlement.ledger import allocate
 
 SEOUL = ZoneInfo("Asia/Seoul")
-MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "2026_11_25_0008_ledger.py"
+MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "2026_11_25_0009_ledger.py"
 HOURS = {9: 2, 10: 4, 11: 7, 12: 9, 13: 7, 14: 4, 15: 4, 16: 5, 17: 8, 18: 10, 19: 9, 20: 6, 21: 3}
 SHOPPERS = 30_000
 
@@ -236,7 +236,7 @@ def load(items_wanted: int, days: int, seed: int = 7) -> dict:
 
 
 def _roll_up(conn: psycopg.Connection) -> None:
-    """ledger_days from the loaded ledger rows, as migration 0008's backfill does."""
+    """ledger_days from the loaded ledger rows, as migration 0009's backfill does."""
     spec = importlib.util.spec_from_file_location("ledger_migration", MIGRATION)
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)

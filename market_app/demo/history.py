@@ -52,7 +52,7 @@ def _customers(world) -> list[User]:
 
 def _record_earlier_steps_sales() -> None:
     """Paid orders and refunds that earlier demo steps wrote straight into the tables (past deliveries) join the
-    ledger at their own times, as the backfill of migration 0008 would."""
+    ledger at their own times, as the backfill of migration 0009 would."""
     recorded = sa.select(LedgerEntry.order_id).where(LedgerEntry.order_id.is_not(None))
     for order in db.session.scalars(sa.select(Order).where(Order.paid_at.is_not(None), Order.id.not_in(recorded))
                                     .order_by(Order.paid_at, Order.id)):

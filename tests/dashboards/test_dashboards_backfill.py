@@ -1,4 +1,4 @@
-"""Migration 0008 backfills the ledger from the orders, quick pays and refunds already there: the rows it writes
+"""Migration 0009 backfills the ledger from the orders, quick pays and refunds already there: the rows it writes
 are the rows the app writes as the sales happen (hand-computed books of tests/dashboards)."""
 
 import importlib.util
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from market_app.extensions import db
 from market_app.settlement.models import LedgerDay, LedgerEntry, LedgerLine
 
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "2026_11_25_0008_ledger.py"
+MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "2026_11_25_0009_ledger.py"
 ENTRY = ("kind", "source", "market_id", "stall_id", "local_date", "gross", "refund", "commission", "commission_bps",
          "order_id", "stall_order_id", "quick_pay_id", "refund_id", "user_id", "shopper_since", "order_count",
          "live_session_id", "live_gross", "category", "fulfillment", "settleable_at")

@@ -1,8 +1,8 @@
 """ledger: one sales ledger (sales, in-person sales, refunds by local day) read by payouts and dashboards;
 payout lines keep the commission rate of their sale. Backfilled from the orders, quick pays and refunds there.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-25 22:00:00
 """
 from datetime import UTC, datetime
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
