@@ -18,6 +18,7 @@ DASHBOARD_PAGES = {"merchant": "merchant.html", "market": "market.html", "daily-
 
 
 @web.get("/dashboard/<string:page>")
+@view_headers(content_security_policy=PAGE_POLICY)
 def dashboard_page(page: str):
     """The dashboard pages (merchant, market association, daily sheet); each signs in and calls the API."""
     if page not in DASHBOARD_PAGES:

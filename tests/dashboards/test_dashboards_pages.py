@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from market_app.accounts.services import hash_password
@@ -63,7 +64,10 @@ def open_page(browser, live_server, books):
         page.fill("#email", books.users[who].email)
         page.fill("#password", PASSWORD)
         page.click("#signin-form button[type=submit]")
-        page.wait_for_selector("#app:not(.hidden)")
+        try:
+            page.wait_for_selector("#app:not(.hidden)", timeout=15000)
+        except PlaywrightTimeout:
+            raise AssertionError(f"not signed in: {page.text_content('#signin-error')!r}, {page.problems}") from None
         pages.append(context)
         return page
 
