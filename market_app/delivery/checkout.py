@@ -6,10 +6,11 @@ import sqlalchemy as sa
 
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
+from market_app.core.money import split_exactly
 from market_app.delivery import settings as delivery_settings
 from market_app.delivery import slots
 from market_app.delivery.models import FeePayer, FeeShare, SlotBooking
-from market_app.delivery.rules import Price, Rules, slot_at, split_pro_rata, utc
+from market_app.delivery.rules import Price, Rules, slot_at, utc
 from market_app.markets.models import Market
 from market_app.orders.checkout import Checkout
 from market_app.orders.hooks import DeliveryCharge, ReservationParticipant
@@ -86,7 +87,7 @@ def booking_of(order_id: int) -> SlotBooking | None:
 def split_fee(order: Order, stall_orders: list[StallOrder], fee: int) -> None:
     """The stalls' shares of a free delivery's fee, pro rata to their subtotals (largest remainder: the parts add
     up to the fee exactly). Stall orders not yet flushed are keyed by their position."""
-    parts = split_pro_rata(fee, {i: s.subtotal for i, s in enumerate(stall_orders)})
+    parts = split_exactly(fee, {i: s.subtotal for i, s in enumerate(stall_orders)})
     for i, stall_order in enumerate(stall_orders):
         db.session.add(FeeShare(order=order, stall_order=stall_order, stall_id=stall_order.stall_id,
                                 amount=parts[i]))
@@ -100,6 +101,6 @@ def resplit_fee(order: Order) -> None:
         return
     shares = db.session.scalars(sa.select(FeeShare).filter_by(order_id=order.id)).all()
     weights = {s.id: s.subtotal for s in order.stall_orders if s.status not in CLOSED_STALL_ORDER_STATUSES}
-    parts = split_pro_rata(booking.waived_fee, weights)
+    parts = split_exactly(booking.waived_fee, weights)
     for share in shares:
         share.amount = parts.get(share.stall_order_id, 0)

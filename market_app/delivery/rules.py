@@ -164,19 +164,3 @@ def slot_at(rules: Rules, moment: datetime) -> Slot | None:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def split_pro_rata(total: int, weights: dict[int, int]) -> dict[int, int]:
-    """total won split by weight, exact to the won: each part is rounded down, and the won left over go one each to
-    the largest remainders (ties: the smaller key first). The parts always add up to total."""
-    if not weights:
-        return {}
-    weight_sum = sum(weights.values())
-    if weight_sum <= 0:  # nothing to weigh by: equal parts
-        weights, weight_sum = {key: 1 for key in weights}, len(weights)
-    parts = {key: total * weight // weight_sum for key, weight in weights.items()}
-    left = total - sum(parts.values())
-    by_remainder = sorted(weights, key=lambda key: (-(total * weights[key] % weight_sum), key))
-    for key in by_remainder[:left]:
-        parts[key] += 1
-    return parts

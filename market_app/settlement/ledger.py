@@ -15,25 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.core.db import db
-from market_app.core.money import commission_on
+from market_app.core.money import commission_on, split_exactly
 from market_app.core.timeutil import local_date
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, StallOrder, StallOrderStatus
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, Refund
 from market_app.settlement.models import DAY_FIGURES, SALE_KINDS, LedgerDay, LedgerEntry, LedgerKind, LedgerLine
-
-
-def allocate(total: int, weights: Sequence[int]) -> list[int]:
-    """Share total out over weights in proportion, rounded down, the remainder to the largest fractions (then the
-    first lines): the parts always add up to total exactly."""
-    whole = sum(weights)
-    if whole <= 0 or not weights:
-        return [0] * len(weights)
-    parts = [total * w // whole for w in weights]
-    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
-    for i in order[: total - sum(parts)]:
-        parts[i] += 1
-    return parts
 
 
 def day_figures(entry: LedgerEntry) -> dict[str, int]:
@@ -94,7 +81,7 @@ def record_order_sales(order: Order, paid_at: datetime | None = None) -> list[Le
             fulfillment=order.fulfillment.value,
             settleable_at=stall_order.closed_at if stall_order.status == StallOrderStatus.HANDED_OVER else None,
         )
-        shares = allocate(commission, [item.line_total for item in items])
+        shares = list(split_exactly(commission, {i: item.line_total for i, item in enumerate(items)}).values())
         entry.lines = [
             LedgerLine(market_id=market.id, stall_id=stall_order.stall_id, local_date=day, order_item_id=item.id,
                        product_id=item.product_id, name=item.name, unit_price=item.unit_price,
@@ -215,5 +202,5 @@ def sale_totals(sale_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
     return {sale_id: (int(refunds), int(commission)) for sale_id, refunds, commission in rows}
 
 
-__all__ = ["SALE_KINDS", "allocate", "mark_settleable", "record_in_person_sale", "record_order_sales",
+__all__ = ["SALE_KINDS", "mark_settleable", "record_in_person_sale", "record_order_sales",
            "record_refund", "record_refund_failed", "sale_totals"]

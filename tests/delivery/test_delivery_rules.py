@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from market_app.delivery.rules import compile_rules, distance_km, slot_at, split_pro_rata, timetable
+from market_app.core.money import split_exactly
+from market_app.delivery.rules import compile_rules, distance_km, slot_at, timetable
 from tests.delivery.conftest import seoul
 
 EVERY_DAY = {day: "10:00-19:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -60,7 +61,7 @@ def test_below_the_minimum_or_disabled_is_not_deliverable_with_a_reason():
     (3500, {7: 0, 8: 0}),
 ])
 def test_a_fee_split_pro_rata_adds_up_to_the_fee_exactly(fee, weights):
-    parts = split_pro_rata(fee, weights)
+    parts = split_exactly(fee, weights)
 
     assert sum(parts.values()) == fee
     assert parts.keys() == weights.keys()
@@ -72,9 +73,9 @@ def test_a_fee_split_pro_rata_adds_up_to_the_fee_exactly(fee, weights):
 
 def test_the_largest_remainder_gets_the_leftover_won():
     # 4000 x 1/3 each: 1333.33; one won left over goes to the first key on a tie.
-    assert split_pro_rata(4000, {1: 1, 2: 1, 3: 1}) == {1: 1334, 2: 1333, 3: 1333}
+    assert split_exactly(4000, {1: 1, 2: 1, 3: 1}) == {1: 1334, 2: 1333, 3: 1333}
     # 3000 x (7, 11, 13) / 31 = 677.4, 1064.5, 1258.1: floors 677, 1064, 1258 leave one won, to the .5.
-    assert split_pro_rata(3000, {1: 7000, 2: 11000, 3: 13000}) == {1: 677, 2: 1065, 3: 1258}
+    assert split_exactly(3000, {1: 7000, 2: 11000, 3: 13000}) == {1: 677, 2: 1065, 3: 1258}
 
 
 def test_a_local_day_has_its_hourly_slots_in_seoul_time():
