@@ -58,7 +58,7 @@ def _day_figures(stall: Stall, day: date) -> dict:
         totals.add(row)
     return {"date": day, "sales": totals.stall_orders + totals.in_person_count, "gross": totals.gross,
             "refunds": totals.refunds, "net": totals.net, "commission": totals.commission,
-            "payout": totals.net - totals.commission}
+            "delivery_fees": totals.delivery_fees, "payout": totals.payout}
 
 
 def daily_sheet(stall: Stall, day: date) -> dict:

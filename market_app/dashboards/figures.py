@@ -56,3 +56,8 @@ class Totals:
     @property
     def net(self) -> int:
         return self.gross - self.refunds
+
+    @property
+    def payout(self) -> int:
+        """What the stall earns on these sales: net less commission and its shares of free deliveries."""
+        return self.net - self.commission - self.delivery_fees

@@ -86,17 +86,20 @@ def _low_stock(reporting: Session, stall_ids: list[int], below: int) -> list[dic
 
 
 def _payouts(reporting: Session, stall_ids: list[int], period: Period, timezone: str) -> dict:
-    """The period's sales (net of every refund and commission row of theirs, whenever) split into what paid
-    payouts hold and what is still pending (no payout yet, or one not paid). A payout line's net is its sale's
-    net (a sale paid out can no longer be refunded), so the paid part is read from the stall's paid payouts."""
-    net = sa.func.coalesce(sa.func.sum(LedgerEntry.gross - LedgerEntry.refund - LedgerEntry.commission), 0)
+    """The period's sales (net of every refund, commission and delivery-fee row of theirs, whenever) split into
+    what paid payouts hold and what is still pending (no payout yet, or one not paid). A payout line's net is its
+    sale's net (a sale paid out can no longer be refunded), so the paid part is read from the stall's paid
+    payouts."""
+    net = sa.func.coalesce(sa.func.sum(
+        LedgerEntry.gross - LedgerEntry.refund - LedgerEntry.commission - LedgerEntry.delivery_fee), 0)
     of_sales = reporting.scalar(sa.select(net).where(
         LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind.in_(SALE_KINDS),
         LedgerEntry.local_date.between(period.first, period.last)))
     sale = aliased(LedgerEntry)
     of_refunds = reporting.scalar(
         sa.select(net).join(sale, sale.id == LedgerEntry.sale_id)
-        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind == LedgerKind.REFUND,
+        .where(LedgerEntry.stall_id.in_(stall_ids),
+               LedgerEntry.kind.in_((LedgerKind.REFUND, LedgerKind.DELIVERY_FEE_SHARE)),
                LedgerEntry.local_date >= period.first, sale.local_date.between(period.first, period.last)))
     start, end = local_day_bounds(period.first, period.last, timezone)
     paid = reporting.scalar(
@@ -109,7 +112,7 @@ def _payouts(reporting: Session, stall_ids: list[int], period: Period, timezone:
 def _headline(totals: Totals) -> dict:
     return {
         "sales": {"gross": totals.gross, "refunds": totals.refunds, "net": totals.net,
-                  "commission": totals.commission, "payout": totals.net - totals.commission},
+                  "commission": totals.commission, "delivery_fees": totals.delivery_fees, "payout": totals.payout},
         "orders": {"count": totals.stall_orders},
         "in_person": {"count": totals.in_person_count, "gross": totals.in_person_gross},
     }

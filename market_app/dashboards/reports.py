@@ -1,7 +1,8 @@
 """The sales report as CSV: one row per product line sold, per in-person sale and per refund, by local day.
 
 Rows are the ledger's, so the report adds up to the dashboard of the same period: gross sums to the GMV (or the
-stall's gross), refund to the refunds issued in the period (each on its own day), commission to the commission.
+stall's gross), refund to the refunds issued in the period (each on its own day), commission to the commission,
+delivery_fee to the stalls' shares of free deliveries (delivery_fee_share rows, on the day delivered).
 A sale's commission is shared out over its lines; a refund row carries the commission it gives back (negative).
 Streamed from a server-side cursor (yield_per) at constant memory, UTF-8 with a BOM for Excel.
 """
@@ -17,8 +18,8 @@ from market_app.markets.models import Stall
 from market_app.settlement.models import LedgerEntry, LedgerKind, LedgerLine
 
 COLUMNS = ("date", "kind", "order_id", "stall_order_id", "quick_pay_id", "stall_id", "stall", "category",
-           "product_id", "product", "quantity", "unit_price", "gross", "refund", "commission", "live_session_id",
-           "fulfillment")
+           "product_id", "product", "quantity", "unit_price", "gross", "refund", "commission", "delivery_fee",
+           "live_session_id", "fulfillment")
 BATCH = 1000
 
 
@@ -31,7 +32,8 @@ def _statement(scope: str, scope_id: int, period: Period) -> sa.Select:
                   LedgerEntry.order_id, LedgerEntry.stall_order_id, null_int.label("quick_pay_id"),
                   LedgerLine.stall_id, Stall.name.label("stall"), LedgerEntry.category, LedgerLine.product_id,
                   LedgerLine.name.label("product"), LedgerLine.quantity, LedgerLine.unit_price, LedgerLine.gross,
-                  sa.literal(0).label("refund"), LedgerLine.commission, LedgerLine.live_session_id,
+                  sa.literal(0).label("refund"), LedgerLine.commission, sa.literal(0).label("delivery_fee"),
+                  LedgerLine.live_session_id,
                   LedgerEntry.fulfillment, sa.literal(0).label("rank"), LedgerLine.id.label("row_id"))
         .join(LedgerEntry, LedgerEntry.id == LedgerLine.entry_id).join(Stall, Stall.id == LedgerLine.stall_id)
         .where(line_scope == scope_id, LedgerLine.local_date.between(period.first, period.last))
@@ -42,8 +44,8 @@ def _statement(scope: str, scope_id: int, period: Period) -> sa.Select:
                   Stall.name.label("stall"), LedgerEntry.category, null_int.label("product_id"),
                   sa.null().cast(sa.String).label("product"), null_int.label("quantity"),
                   null_int.label("unit_price"), LedgerEntry.gross, LedgerEntry.refund, LedgerEntry.commission,
-                  LedgerEntry.live_session_id, LedgerEntry.fulfillment, sa.literal(1).label("rank"),
-                  LedgerEntry.id.label("row_id"))
+                  LedgerEntry.delivery_fee, LedgerEntry.live_session_id, LedgerEntry.fulfillment,
+                  sa.literal(1).label("rank"), LedgerEntry.id.label("row_id"))
         .join(Stall, Stall.id == LedgerEntry.stall_id)
         .where(entry_scope == scope_id, LedgerEntry.kind != LedgerKind.SALE,
                LedgerEntry.local_date.between(period.first, period.last))

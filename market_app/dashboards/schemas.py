@@ -42,7 +42,10 @@ class SalesSchema(BaseSchema):
     refunds = fields.Integer()
     net = fields.Integer()
     commission = fields.Integer()
-    payout = fields.Integer(metadata={"description": "net - commission: what the stall earns on this period"})
+    delivery_fees = fields.Integer(metadata={
+        "description": "The stall's shares of free deliveries it helps pay (markets where the stalls pay them)"})
+    payout = fields.Integer(metadata={
+        "description": "net - commission - delivery_fees: what the stall earns on this period"})
 
 
 class OrdersSchema(BaseSchema):
@@ -211,6 +214,7 @@ class SheetDaySchema(BaseSchema):
     refunds = fields.Integer()
     net = fields.Integer()
     commission = fields.Integer()
+    delivery_fees = fields.Integer()
     payout = fields.Integer()
 
 

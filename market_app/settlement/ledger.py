@@ -18,7 +18,7 @@ from market_app.core.db import db
 from market_app.core.money import commission_on, split_exactly
 from market_app.core.timeutil import local_date
 from market_app.markets.models import Market, Stall
-from market_app.orders.models import Order, StallOrder, StallOrderStatus
+from market_app.orders.models import Fulfillment, Order, StallOrder, StallOrderStatus
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, Refund
 from market_app.settlement.models import DAY_FIGURES, SALE_KINDS, LedgerDay, LedgerEntry, LedgerKind, LedgerLine
 
@@ -29,7 +29,7 @@ def day_figures(entry: LedgerEntry) -> dict[str, int]:
     return {"online_gross": entry.gross if sale else 0, "in_person_gross": entry.gross if in_person else 0,
             "in_person_count": int(in_person), "stall_orders": int(sale), "refunds": entry.refund or 0,
             "commission": entry.commission, "orders": entry.order_count or 0, "live_gross": entry.live_gross or 0,
-            "live_orders": int(bool(entry.live_gross))}
+            "live_orders": int(bool(entry.live_gross)), "delivery_fees": entry.delivery_fee or 0}
 
 
 def _add(entry: LedgerEntry) -> LedgerEntry:
@@ -79,7 +79,7 @@ def record_order_sales(order: Order, paid_at: datetime | None = None) -> list[Le
             live_session_id=live[0].live_session_id if live else None,
             live_gross=sum(item.line_total for item in live), category=stall_order.stall.category,
             fulfillment=order.fulfillment.value,
-            settleable_at=stall_order.closed_at if stall_order.status == StallOrderStatus.HANDED_OVER else None,
+            settleable_at=_settleable_at(order, stall_order),
         )
         shares = list(split_exactly(commission, {i: item.line_total for i, item in enumerate(items)}).values())
         entry.lines = [
@@ -162,11 +162,39 @@ def record_refund_failed(refund: Refund, at: datetime) -> LedgerEntry | None:
     return _refund_row(sale, refund, -refund.amount, source, at)
 
 
+def _settleable_at(order: Order, stall_order: StallOrder) -> datetime | None:
+    """A pickup order's part is payable once handed over at the desk; a delivery order's once delivered."""
+    if order.fulfillment == Fulfillment.PICKUP and stall_order.status == StallOrderStatus.HANDED_OVER:
+        return stall_order.closed_at
+    return None
+
+
 def mark_settleable(stall_order: StallOrder) -> None:
-    """A handed-over stall order may now be paid out (payouts take sales by this time)."""
+    """A pickup order's part handed over at the desk may now be paid out (payouts take sales by this time)."""
     sale = db.session.scalar(sa.select(LedgerEntry).filter_by(source=f"stall_order:{stall_order.id}"))
     if sale is not None:
-        sale.settleable_at = stall_order.closed_at
+        sale.settleable_at = _settleable_at(stall_order.order, stall_order)
+
+
+def record_delivered(order: Order, delivered_at: datetime, fee_shares: dict[int, int]) -> None:
+    """A delivery order reached the shopper: its parts may now be paid out, and each part's share of a free
+    delivery the stalls pay (fee_shares by stall order id) is charged to its stall on the day it was delivered."""
+    market = db.session.get(Market, order.market_id)
+    for stall_order in order.stall_orders:
+        sale = db.session.scalar(sa.select(LedgerEntry).filter_by(source=f"stall_order:{stall_order.id}"))
+        if sale is None or stall_order.status != StallOrderStatus.HANDED_OVER:
+            continue
+        sale.settleable_at = sale.settleable_at or delivered_at
+        share, source = fee_shares.get(stall_order.id, 0), f"fee_share:{stall_order.id}"
+        if share > 0 and not _exists(source):
+            _add(LedgerEntry(
+                kind=LedgerKind.DELIVERY_FEE_SHARE, source=source, market_id=sale.market_id, stall_id=sale.stall_id,
+                local_date=local_date(delivered_at, market.timezone), occurred_at=delivered_at, gross=0, refund=0,
+                commission=0, delivery_fee=share, commission_bps=sale.commission_bps, sale_id=sale.id,
+                order_id=sale.order_id, stall_order_id=sale.stall_order_id, user_id=sale.user_id,
+                shopper_since=sale.shopper_since, category=sale.category, fulfillment=sale.fulfillment,
+                live_session_id=sale.live_session_id,
+            ))
 
 
 def rebuild_days() -> None:
@@ -183,6 +211,7 @@ def rebuild_days() -> None:
         "stall_orders": sa.func.sum(sa.case((sale, 1), else_=0)),
         "refunds": sa.func.sum(e.refund), "commission": sa.func.sum(e.commission), "orders": sa.func.sum(e.order_count),
         "live_gross": sa.func.sum(e.live_gross), "live_orders": sa.func.sum(sa.case((e.live_gross > 0, 1), else_=0)),
+        "delivery_fees": sa.func.sum(e.delivery_fee),
     }
     keys = (e.market_id, e.local_date, e.stall_id, e.category, live_id)
     db.session.execute(sa.insert(LedgerDay).from_select(
@@ -190,17 +219,18 @@ def rebuild_days() -> None:
         sa.select(*keys, *figures.values()).group_by(*keys)))
 
 
-def sale_totals(sale_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Per sale: (refunds, commission) over its rows, the sale's own commission included."""
+def sale_totals(sale_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+    """Per sale: (refunds, commission, delivery fee share) over its rows, the sale's own commission included."""
     if not sale_ids:
         return {}
     key = sa.func.coalesce(LedgerEntry.sale_id, LedgerEntry.id)
     rows = db.session.execute(
-        sa.select(key, sa.func.sum(LedgerEntry.refund), sa.func.sum(LedgerEntry.commission))
+        sa.select(key, sa.func.sum(LedgerEntry.refund), sa.func.sum(LedgerEntry.commission),
+                  sa.func.sum(LedgerEntry.delivery_fee))
         .where(sa.or_(LedgerEntry.id.in_(sale_ids), LedgerEntry.sale_id.in_(sale_ids))).group_by(key)
     ).all()
-    return {sale_id: (int(refunds), int(commission)) for sale_id, refunds, commission in rows}
+    return {sale_id: (int(refunds), int(commission), int(fee)) for sale_id, refunds, commission, fee in rows}
 
 
-__all__ = ["SALE_KINDS", "mark_settleable", "record_in_person_sale", "record_order_sales",
+__all__ = ["SALE_KINDS", "mark_settleable", "record_delivered", "record_in_person_sale", "record_order_sales",
            "record_refund", "record_refund_failed", "sale_totals"]

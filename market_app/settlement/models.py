@@ -23,7 +23,7 @@ class PayoutStatus(enum.StrEnum):
 
 class Payout(TimestampMixin, db.Model):
     __tablename__ = "payouts"
-    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission", name="net_adds_up"),)
+    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission - delivery_fees", name="net_adds_up"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"), index=True)
@@ -33,6 +33,8 @@ class Payout(TimestampMixin, db.Model):
     gross: so.Mapped[int]
     refunds: so.Mapped[int]
     commission: so.Mapped[int]
+    # The stall's shares of free deliveries it helps pay (markets where the stalls pay them), exact to the won.
+    delivery_fees: so.Mapped[int] = so.mapped_column(default=0)
     net: so.Mapped[int]
     commission_bps: so.Mapped[int]
     method: so.Mapped[PayoutMethod] = so.mapped_column(str_enum(PayoutMethod, 30))
@@ -49,7 +51,7 @@ class PayoutLine(db.Model):
     """One settled sale. The unique payment/stall-order keys make paying a sale out twice impossible."""
 
     __tablename__ = "payout_lines"
-    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission", name="net_adds_up"),)
+    __table_args__ = (sa.CheckConstraint("net = gross - refunds - commission - delivery_fee", name="net_adds_up"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     payout_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("payouts.id", ondelete="CASCADE"), index=True)
@@ -59,6 +61,7 @@ class PayoutLine(db.Model):
     gross: so.Mapped[int]
     refunds: so.Mapped[int]
     commission: so.Mapped[int]
+    delivery_fee: so.Mapped[int] = so.mapped_column(default=0)  # the sale's share of its free delivery's fee
     net: so.Mapped[int]
     commission_bps: so.Mapped[int]  # the rate snapshotted when the sale was made
 
@@ -67,6 +70,7 @@ class LedgerKind(enum.StrEnum):
     SALE = "sale"  # a stall order paid online
     IN_PERSON_SALE = "in_person_sale"  # a quick pay paid at the stall
     REFUND = "refund"  # money going back (or, with a negative refund, a refund Stripe finally refused)
+    DELIVERY_FEE_SHARE = "delivery_fee_share"  # the sale's share of a free delivery's fee, when the stalls pay it
 
 
 SALE_KINDS = (LedgerKind.SALE, LedgerKind.IN_PERSON_SALE)
@@ -105,6 +109,8 @@ class LedgerEntry(db.Model):
     gross: so.Mapped[int] = so.mapped_column(default=0)
     refund: so.Mapped[int] = so.mapped_column(default=0)
     commission: so.Mapped[int] = so.mapped_column(default=0)
+    # What the stall pays toward a free delivery of this sale's order (delivery_fee_share rows only).
+    delivery_fee: so.Mapped[int] = so.mapped_column(default=0)
     commission_bps: so.Mapped[int]
     sale_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("ledger_entries.id"), index=True)
     order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id"))
@@ -120,7 +126,8 @@ class LedgerEntry(db.Model):
     live_gross: so.Mapped[int] = so.mapped_column(default=0)  # the part of gross sold at a live session's price
     category: so.Mapped[str] = so.mapped_column(sa.String(30))  # the stall's category at the sale
     fulfillment: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # pickup, delivery; None in person
-    # When the sale may be paid out: handed over (online) or paid (in person); None until then.
+    # When the sale may be paid out: handed over at the desk (pickup orders), delivered (delivery orders: a sale
+    # whose delivery fails is refunded, not paid out) or paid (in person); None until then.
     settleable_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
     lines: so.Mapped[list["LedgerLine"]] = so.relationship(cascade="all, delete-orphan", order_by="LedgerLine.id")
@@ -173,7 +180,8 @@ class LedgerDay(db.Model):
     orders: so.Mapped[int] = so.mapped_column(default=0)
     live_gross: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     live_orders: so.Mapped[int] = so.mapped_column(default=0)
+    delivery_fees: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
 
 
 DAY_FIGURES = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
-               "live_gross", "live_orders")
+               "live_gross", "live_orders", "delivery_fees")

@@ -4,6 +4,7 @@ in the transaction of the event."""
 import sqlalchemy as sa
 
 from market_app.core.db import db, utcnow
+from market_app.delivery.models import Delivery, DeliveryStatus, FeeShare
 from market_app.orders.models import Order, StallOrder, StallOrderStatus
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, Refund
 from market_app.settlement import ledger
@@ -31,3 +32,11 @@ def on_refund_failed(refund: Refund, **_kwargs) -> None:
 def on_stall_order_moved(stall_order: StallOrder, *, to_status, **_kwargs) -> None:
     if to_status == StallOrderStatus.HANDED_OVER:
         ledger.mark_settleable(stall_order)
+
+
+def on_delivery_moved(delivery: Delivery, *, to_status, **_kwargs) -> None:
+    if to_status != DeliveryStatus.DELIVERED:
+        return
+    shares = dict(db.session.execute(sa.select(FeeShare.stall_order_id, FeeShare.amount)
+                                     .where(FeeShare.order_id == delivery.order_id)).all())
+    ledger.record_delivered(db.session.get(Order, delivery.order_id), utcnow(), shares)

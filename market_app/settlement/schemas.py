@@ -22,6 +22,7 @@ class PayoutLineSchema(BaseSchema):
     gross = fields.Integer()
     refunds = fields.Integer()
     commission = fields.Integer()
+    delivery_fee = fields.Integer(metadata={"description": "The sale's share of a free delivery the stalls pay"})
     net = fields.Integer()
     commission_bps = fields.Integer(metadata={"description": "The commission rate snapshotted at the sale"})
 
@@ -36,6 +37,7 @@ class PayoutSchema(BaseSchema):
     refunds = fields.Integer()
     commission = fields.Integer()
     commission_bps = fields.Integer()
+    delivery_fees = fields.Integer()
     net = fields.Integer()
     method = fields.String()
     status = fields.String()

@@ -34,18 +34,19 @@ class Sale:
     gross: int
     refunds: int
     commission: int
+    delivery_fee: int
     commission_bps: int
     stall_order_id: int | None = None
     quick_pay_id: int | None = None
 
     @property
     def net(self) -> int:
-        return self.gross - self.refunds - self.commission
+        return self.gross - self.refunds - self.commission - self.delivery_fee
 
     def line(self) -> PayoutLine:
         return PayoutLine(stall_order_id=self.stall_order_id, quick_pay_id=self.quick_pay_id, sold_at=self.sold_at,
-                          gross=self.gross, refunds=self.refunds, commission=self.commission, net=self.net,
-                          commission_bps=self.commission_bps)
+                          gross=self.gross, refunds=self.refunds, commission=self.commission,
+                          delivery_fee=self.delivery_fee, net=self.net, commission_bps=self.commission_bps)
 
 
 def unsettled_sale_entries(stall_filter, start: datetime | None, end: datetime) -> sa.Select:
@@ -68,7 +69,8 @@ def expected_payout(stall_filter, end: datetime) -> tuple[int, int]:
     count, of_sales = db.session.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(unsettled.c.gross - unsettled.c.commission), 0))).one()
     of_refunds = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(-LedgerEntry.refund - LedgerEntry.commission), 0))
+        sa.select(sa.func.coalesce(sa.func.sum(-LedgerEntry.refund - LedgerEntry.commission - LedgerEntry.delivery_fee),
+                                   0))
         .where(LedgerEntry.sale_id.in_(sa.select(unsettled.c.id))))
     return int(of_sales) + int(of_refunds), int(count)
 
@@ -115,7 +117,8 @@ def build_payouts(market: Market, first_day: date, last_day: date, actor: User |
         payout = Payout(
             market_id=market.id, stall_id=stall_id, period_start=first_day, period_end=last_day,
             gross=sum(x.gross for x in lines), refunds=sum(x.refunds for x in lines),
-            commission=sum(x.commission for x in lines), net=sum(x.net for x in lines),
+            commission=sum(x.commission for x in lines), delivery_fees=sum(x.delivery_fee for x in lines),
+            net=sum(x.net for x in lines),
             # Each line keeps its sale's own rate; the payout shows the rate of its latest sale.
             commission_bps=lines[-1].commission_bps, lines=lines, created_by_id=actor.id if actor else None,
             method=PayoutMethod.STRIPE_TRANSFER if stall.stripe_account_id else PayoutMethod.BANK_TRANSFER,
@@ -205,7 +208,7 @@ def refuse_refund_once_paid_out(stall_order: StallOrder) -> None:
 
 
 STATEMENT_COLUMNS = ("payout_id", "stall_id", "stall_name", "period_start", "period_end", "method", "status",
-                     "sale", "sold_at", "gross", "refunds", "commission", "net")
+                     "sale", "sold_at", "gross", "refunds", "commission", "delivery_fee", "net")
 
 
 def statement_csv(payouts: list[Payout]) -> str:
@@ -218,8 +221,10 @@ def statement_csv(payouts: list[Payout]) -> str:
                 payout.method.value, payout.status.value]
         for line in payout.lines:
             sale = f"stall_order:{line.stall_order_id}" if line.stall_order_id else f"quick_pay:{line.quick_pay_id}"
-            rows.append(head + [sale, line.sold_at.isoformat(), line.gross, line.refunds, line.commission, line.net])
-        rows.append(head + ["TOTAL", "", payout.gross, payout.refunds, payout.commission, payout.net])
+            rows.append(head + [sale, line.sold_at.isoformat(), line.gross, line.refunds, line.commission,
+                                line.delivery_fee, line.net])
+        rows.append(head + ["TOTAL", "", payout.gross, payout.refunds, payout.commission, payout.delivery_fees,
+                            payout.net])
     return to_csv(STATEMENT_COLUMNS, rows)
 
 

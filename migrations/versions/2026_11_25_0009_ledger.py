@@ -1,5 +1,6 @@
-"""ledger: one sales ledger (sales, in-person sales, refunds by local day) read by payouts and dashboards;
-payout lines keep the commission rate of their sale. Backfilled from the orders, quick pays and refunds there.
+"""ledger: one sales ledger (sales, in-person sales, refunds, stalls' shares of free deliveries, by local day) read
+by payouts and dashboards; payout lines keep the commission rate of their sale and deduct the sale's share of a
+free delivery. Backfilled from the orders, deliveries, quick pays and refunds there.
 
 Revision ID: 0009
 Revises: 0008
@@ -17,9 +18,10 @@ branch_labels = None
 depends_on = None
 
 _DAY = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
-        "live_gross", "live_orders")
-_WON = {"online_gross", "in_person_gross", "refunds", "commission", "live_gross"}
-LEDGER_KIND = sa.Enum("sale", "in_person_sale", "refund", name="ledgerkind", native_enum=False, length=20)
+        "live_gross", "live_orders", "delivery_fees")
+_WON = {"online_gross", "in_person_gross", "refunds", "commission", "live_gross", "delivery_fees"}
+LEDGER_KIND = sa.Enum("sale", "in_person_sale", "refund", "delivery_fee_share", name="ledgerkind", native_enum=False,
+                      length=20)
 
 
 def upgrade():
@@ -35,6 +37,7 @@ def upgrade():
         sa.Column("gross", sa.Integer(), nullable=False),
         sa.Column("refund", sa.Integer(), nullable=False),
         sa.Column("commission", sa.Integer(), nullable=False),
+        sa.Column("delivery_fee", sa.Integer(), nullable=False),
         sa.Column("commission_bps", sa.Integer(), nullable=False),
         sa.Column("sale_id", sa.Integer(), nullable=True),
         sa.Column("order_id", sa.Integer(), nullable=True),
@@ -104,10 +107,22 @@ def upgrade():
     )
     with op.batch_alter_table("payout_lines") as batch_op:
         batch_op.add_column(sa.Column("commission_bps", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("delivery_fee", sa.Integer(), nullable=False, server_default="0"))
     op.execute("UPDATE payout_lines SET commission_bps = "
                "(SELECT payouts.commission_bps FROM payouts WHERE payouts.id = payout_lines.payout_id)")
     with op.batch_alter_table("payout_lines") as batch_op:
         batch_op.alter_column("commission_bps", existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column("delivery_fee", existing_type=sa.Integer(), server_default=None)
+        batch_op.drop_constraint(op.f("ck_payout_lines_net_adds_up"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_payout_lines_net_adds_up"),
+                                         "net = gross - refunds - commission - delivery_fee")
+    with op.batch_alter_table("payouts") as batch_op:
+        batch_op.add_column(sa.Column("delivery_fees", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("payouts") as batch_op:
+        batch_op.alter_column("delivery_fees", existing_type=sa.Integer(), server_default=None)
+        batch_op.drop_constraint(op.f("ck_payouts_net_adds_up"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_payouts_net_adds_up"),
+                                         "net = gross - refunds - commission - delivery_fees")
 
     _backfill(op.get_bind())
     _roll_up(op.get_bind())
@@ -142,7 +157,7 @@ def _roll_up(conn):
         "sum(CASE WHEN kind = 'in_person_sale' THEN gross ELSE 0 END), "
         "sum(CASE WHEN kind = 'in_person_sale' THEN 1 ELSE 0 END), sum(CASE WHEN kind = 'sale' THEN 1 ELSE 0 END), "
         "sum(refund), sum(commission), sum(order_count), sum(live_gross), "
-        "sum(CASE WHEN live_gross > 0 THEN 1 ELSE 0 END) "
+        "sum(CASE WHEN live_gross > 0 THEN 1 ELSE 0 END), sum(delivery_fee) "
         "FROM ledger_entries GROUP BY market_id, local_date, stall_id, category, coalesce(live_session_id, 0)"
     ))
 
@@ -187,7 +202,8 @@ class _Writer:
         self.sales = {}  # source -> sale row
 
     def add(self, row, lines=()):
-        row = {"id": self.next_id, "refund": 0, "gross": 0, "order_count": 0, "live_gross": 0, "sale_id": None,
+        row = {"id": self.next_id, "refund": 0, "gross": 0, "delivery_fee": 0, "order_count": 0, "live_gross": 0,
+               "sale_id": None,
                "order_id": None, "stall_order_id": None, "quick_pay_id": None, "refund_id": None, "user_id": None,
                "shopper_since": None, "live_session_id": None, "fulfillment": None, "settleable_at": None} | row
         self.next_id += 1
@@ -195,6 +211,15 @@ class _Writer:
         if lines:
             self.conn.execute(self.lines.insert(), [line | {"entry_id": row["id"]} for line in lines])
         return row
+
+
+def _settleable_at(sale, delivered):
+    """Pickup parts are payable once handed over at the desk, delivery parts once their order was delivered."""
+    if sale.status != "handed_over" or sale.closed_at is None:
+        return None
+    if sale.fulfillment == "delivery":
+        return delivered.get(sale.order_id)
+    return _aware(sale.closed_at)
 
 
 def _backfill(conn):
@@ -206,6 +231,10 @@ def _backfill(conn):
                                      "live_session_id FROM order_items ORDER BY id")):
         items.setdefault(item.stall_order_id, []).append(item)
     first_day = {}
+    # A delivery order's parts are payable once it is delivered; then each pays its share of a free delivery.
+    delivered = {row.order_id: _aware(row.delivered_at) for row in conn.execute(sa.text(
+        "SELECT order_id, delivered_at FROM deliveries WHERE status = 'delivered' AND delivered_at IS NOT NULL"))}
+    shares = dict(conn.execute(sa.text("SELECT stall_order_id, amount FROM delivery_fee_shares")).all())
     sales = conn.execute(sa.text(
         "SELECT so.id, so.order_id, so.stall_id, so.subtotal, so.status, so.closed_at, o.market_id, o.user_id, "
         "o.paid_at, o.fulfillment FROM stall_orders so JOIN orders o ON o.id = so.order_id "
@@ -225,8 +254,7 @@ def _backfill(conn):
             "user_id": sale.user_id, "shopper_since": since, "order_count": int(sale.order_id not in counted_orders),
             "live_session_id": live[0].live_session_id if live else None,
             "live_gross": sum(item.line_total for item in live), "category": stall.category,
-            "fulfillment": sale.fulfillment,
-            "settleable_at": _aware(sale.closed_at) if sale.status == "handed_over" and sale.closed_at else None,
+            "fulfillment": sale.fulfillment, "settleable_at": _settleable_at(sale, delivered),
         }, [{"market_id": market.id, "stall_id": stall.id, "local_date": day, "order_item_id": item.id,
              "product_id": item.product_id, "name": item.name, "unit_price": item.unit_price,
              "quantity": item.quantity, "gross": item.line_total, "commission": share,
@@ -234,6 +262,17 @@ def _backfill(conn):
             for item, share in zip(lines, _allocate(commission, [i.line_total for i in lines]), strict=True)])
         counted_orders.add(sale.order_id)
         writer.sales[row["source"]] = row
+        share = shares.get(sale.id, 0)
+        if sale.fulfillment == "delivery" and sale.status == "handed_over" and sale.order_id in delivered and share:
+            writer.add({
+                "kind": "delivery_fee_share", "source": f"fee_share:{sale.id}", "market_id": market.id,
+                "stall_id": stall.id, "local_date": _day(delivered[sale.order_id], market.timezone),
+                "occurred_at": delivered[sale.order_id], "commission": 0, "delivery_fee": share,
+                "commission_bps": market.commission_bps, "sale_id": row["id"], "order_id": sale.order_id,
+                "stall_order_id": sale.id, "user_id": sale.user_id, "shopper_since": since,
+                "category": stall.category, "fulfillment": sale.fulfillment,
+                "live_session_id": row["live_session_id"],
+            })
     for quick in conn.execute(sa.text("SELECT id, stall_id, amount, paid_at FROM quick_pay_requests "
                                       "WHERE status = 'paid' ORDER BY id")):
         stall = stalls[quick.stall_id]
@@ -279,5 +318,12 @@ def downgrade():
     op.drop_table("ledger_days")
     op.drop_table("ledger_lines")
     op.drop_table("ledger_entries")
+    with op.batch_alter_table("payouts") as batch_op:
+        batch_op.drop_constraint(op.f("ck_payouts_net_adds_up"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_payouts_net_adds_up"), "net = gross - refunds - commission")
+        batch_op.drop_column("delivery_fees")
     with op.batch_alter_table("payout_lines") as batch_op:
+        batch_op.drop_constraint(op.f("ck_payout_lines_net_adds_up"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_payout_lines_net_adds_up"), "net = gross - refunds - commission")
+        batch_op.drop_column("delivery_fee")
         batch_op.drop_column("commission_bps")

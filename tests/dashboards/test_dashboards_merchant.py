@@ -16,7 +16,7 @@ def test_stall_sales_commission_and_payout_by_hand(client, books):
     assert (d["stall_id"], d["stall_ids"], d["from"], d["to"]) == (books.a.id, [books.a.id], "2026-03-01", "2026-03-07")
     # O2/A 7,666 + O3/A 4,233 + in person 12,345; refunds R3 333 (03-02, of O1) and R1 1,000 (03-04)
     assert d["sales"] == {"gross": 24244, "refunds": 1333, "net": 22911, "commission": 255 + 140 + 411 - 11 - 34,
-                          "payout": 22911 - 761}
+                          "delivery_fees": 0, "payout": 22911 - 761}
     assert d["orders"] == {"count": 2, "by_status": {"accepted": 1, "handed_over": 1}}
     assert d["in_person"] == {"count": 1, "gross": 12345}
     assert [(x["date"], x["orders"], x["gross"], x["refunds"], x["net"]) for x in d["by_day"] if x["gross"] or
