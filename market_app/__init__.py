@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import jobs, uow
+from market_app.core import cache, jobs, uow
 from market_app.core.auth import register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
@@ -37,6 +37,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_error_handlers(app)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)
+    cache.init_app(app)
     _connect_domains(app)
     _register_blueprints(app)
     _register_cli(app)

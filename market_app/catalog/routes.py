@@ -11,10 +11,11 @@ from market_app.catalog.schemas import (
     ProductUpdateSchema,
     StallProductQueryArgsSchema,
 )
-from market_app.core import uow
+from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.pagination import SelectPage
+from market_app.core.versions import products_scope
 from market_app.markets import access
 from market_app.markets.services import get_market, get_stall
 
@@ -101,6 +102,7 @@ class ProductById(MethodView):
 
 @blp.route("/markets/<int:market_id>/products")
 class MarketProducts(MethodView):
+    @cache.public(lambda view_args: products_scope(view_args["market_id"]))
     @blp.arguments(ProductSearchArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SearchPage)

@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.hours import is_open
+from market_app.core.versions import MARKET_LIST, CachedContent, market_scope, products_scope
 
 
 class MemberRole(enum.StrEnum):
@@ -30,7 +31,7 @@ STALL_CATEGORIES = (
 )
 
 
-class Market(TimestampMixin, db.Model):
+class Market(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "markets"
     __table_args__ = (
         sa.CheckConstraint("commission_bps >= 0 AND commission_bps <= 10000", name="commission_bps_range"),
@@ -59,6 +60,9 @@ class Market(TimestampMixin, db.Model):
     # Squared degrees from the point a list was asked from (markets_query); not a column.
     nearness: so.Mapped[float | None] = so.query_expression()
 
+    def cache_scopes(self):
+        return MARKET_LIST, market_scope(self.id), products_scope(self.id)
+
     @property
     def distance_km(self) -> float | None:
         """Equirectangular distance from the queried point, None unless the list was asked from a point."""
@@ -79,7 +83,7 @@ class Membership(TimestampMixin, db.Model):
     market: so.Mapped[Market] = so.relationship()
 
 
-class Stall(TimestampMixin, db.Model):
+class Stall(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "stalls"
     __table_args__ = (sa.Index("ix_stalls_market_status_name", "market_id", "status", "name"),)
 
@@ -107,6 +111,10 @@ class Stall(TimestampMixin, db.Model):
         cascade="all, delete-orphan", passive_deletes=True
     )
 
+    def cache_scopes(self):
+        # Product search shows the stall's name and only active stalls' products.
+        return market_scope(self.market_id), products_scope(self.market_id)
+
     @property
     def open_now(self) -> bool:
         return is_open(self.hours, self.market.timezone, utcnow())
@@ -129,7 +137,7 @@ class PayoutAccountChange(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
-class StallOpeningPeriod(db.Model):
+class StallOpeningPeriod(CachedContent, db.Model):
     """Opening hours flattened to (weekday, minute range) rows so "open now" is one SQL filter.
 
     A period past midnight (e.g. 18:00-02:00) is stored as two rows, one on each day.
@@ -147,3 +155,7 @@ class StallOpeningPeriod(db.Model):
     weekday: so.Mapped[int]  # Monday = 0, like datetime.weekday()
     opens_minute: so.Mapped[int]
     closes_minute: so.Mapped[int]
+
+    def cache_scopes(self):
+        stall = so.object_session(self).get(Stall, self.stall_id)
+        return stall.cache_scopes() if stall is not None else ()

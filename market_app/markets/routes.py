@@ -1,11 +1,13 @@
 """Market, member, stall and map routes."""
 
+from flask import request
 from flask.views import MethodView
 
-from market_app.core import uow
+from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.pagination import SelectPage
+from market_app.core.versions import MARKET_LIST, market_scope
 from market_app.markets import access, services
 from market_app.markets.models import StallStatus
 from market_app.markets.schemas import (
@@ -26,6 +28,15 @@ from market_app.markets.schemas import (
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
 
 
+def _market_scope(view_args: dict) -> str:
+    return market_scope(view_args["market_id"])
+
+
+def _public_stall_list() -> bool:
+    """Active stalls are the same list for everyone; other statuses are for the market's admins only."""
+    return request.args.get("status", "active") == "active"
+
+
 @blp.route("/me")
 class Me(MethodView):
     decorators = [login_required]
@@ -42,6 +53,7 @@ class Me(MethodView):
 
 @blp.route("/markets")
 class Markets(MethodView):
+    @cache.public(lambda _view_args: MARKET_LIST)
     @blp.arguments(MarketQueryArgsSchema, location="query")
     @blp.response(200, MarketSchema(many=True))
     @blp.paginate(SelectPage)
@@ -63,6 +75,7 @@ class Markets(MethodView):
 
 @blp.route("/markets/<int:market_id>")
 class MarketById(MethodView):
+    @cache.public(_market_scope)
     @blp.response(200, MarketSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -109,6 +122,7 @@ class Members(MethodView):
 
 @blp.route("/markets/<int:market_id>/map")
 class MarketMap(MethodView):
+    @cache.public(_market_scope, vary=services.opening_bucket)
     @blp.response(200, MarketMapSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -118,6 +132,7 @@ class MarketMap(MethodView):
 
 @blp.route("/markets/<int:market_id>/stalls")
 class MarketStalls(MethodView):
+    @cache.public(_market_scope, vary=services.opening_bucket, when=_public_stall_list)
     @blp.arguments(StallQueryArgsSchema, location="query")
     @blp.response(200, StallSchema(many=True))
     @blp.paginate(SelectPage)

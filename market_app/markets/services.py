@@ -1,5 +1,7 @@
 """Market, membership and stall rules: creation, edits, approval, listings and the map."""
 
+import bisect
+import functools
 import math
 from datetime import datetime
 
@@ -9,7 +11,7 @@ import sqlalchemy.orm as so
 from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from market_app.core.hours import local_weekday_minute, weekly_periods
+from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, weekly_periods
 from market_app.markets.models import (
     Market,
     MemberRole,
@@ -183,3 +185,27 @@ def set_payout_account(stall: Stall, account_id: str | None, actor: User) -> dic
         stall.stripe_account_id = account_id
         db.session.flush()
     return payout_account(stall)
+
+
+@functools.lru_cache(maxsize=512)
+def _opening_marks(market_id: int, _version: int) -> tuple[str | None, tuple[int, ...]]:
+    """The market's time zone and every minute of the week at which one of its stalls opens or closes, as of one
+    version of the market (the cache key: a new version reads them again)."""
+    timezone = db.session.scalar(sa.select(Market.timezone).where(Market.id == market_id))
+    periods = db.session.execute(
+        sa.select(StallOpeningPeriod.weekday, StallOpeningPeriod.opens_minute, StallOpeningPeriod.closes_minute)
+        .join(Stall, Stall.id == StallOpeningPeriod.stall_id).where(Stall.market_id == market_id).distinct())
+    marks = set()
+    for weekday, opens, closes in periods:
+        marks.update((weekday * MINUTES_PER_DAY + opens, weekday * MINUTES_PER_DAY + closes))
+    return timezone, tuple(sorted(marks))
+
+
+def opening_bucket(view_args: dict, version: int) -> str:
+    """Which stretch of the week between two openings or closings it is now in the market: every stall is open or
+    closed alike throughout one stretch, so a cached answer showing "open now" holds until the next one."""
+    timezone, marks = _opening_marks(view_args["market_id"], version)
+    if timezone is None:
+        return "-"
+    weekday, minute = local_weekday_minute(utcnow(), timezone)
+    return str(bisect.bisect_right(marks, weekday * MINUTES_PER_DAY + minute))

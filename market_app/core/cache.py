@@ -1,0 +1,140 @@
+"""Response cache of the public reads, never stale: an answer is stored under the version of what it shows
+(core.versions), so a write that changes it makes every stored answer unreachable in the same commit.
+
+Store: Flask-Caching on Redis when REDIS_URL is set, otherwise files under instance/cache shared by the gunicorn
+workers of one machine; a small per-process table of the most used answers sits in front of either (entries never
+change under a key, so a per-process copy cannot be older than the shared one). The store only makes reads cheaper:
+when it fails, the read is computed as if nothing was cached.
+
+Clients get a strong ETag and `Cache-Control: public, no-cache`: they (and proxies) may keep the answer but ask
+again each time, and get a 304 while it has not changed. No max-age: a merchant who just changed a price must see
+it at once.
+"""
+
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+from flask_caching import Cache
+
+from market_app.core import versions
+
+log = logging.getLogger(__name__)
+_KEY = "public_cache"
+CACHE_CONTROL = "public, no-cache"
+_KEPT_HEADERS = ("Content-Type", "X-Pagination")
+
+
+class PublicCache:
+    """The shared store with a bounded per-process table of entries in front of it."""
+
+    def __init__(self, store: Cache, local_entries: int):
+        self.store = store
+        self.local: OrderedDict[str, tuple] = OrderedDict()
+        self.local_entries = local_entries
+
+    def get(self, key: str) -> tuple | None:
+        entry = self.local.get(key)
+        if entry is not None:
+            self.local.move_to_end(key)
+            return entry
+        try:
+            entry = self.store.get(key)
+        except Exception:  # the store is only a shortcut: without it the answer is computed
+            log.warning("public cache store unreachable (get)", exc_info=True)
+            return None
+        if entry is not None:
+            self._keep(key, entry)
+        return entry
+
+    def set(self, key: str, entry: tuple) -> None:
+        self._keep(key, entry)
+        try:
+            self.store.set(key, entry)
+        except Exception:
+            log.warning("public cache store unreachable (set)", exc_info=True)
+
+    def _keep(self, key: str, entry: tuple) -> None:
+        self.local[key] = entry
+        if len(self.local) > self.local_entries:
+            self.local.popitem(last=False)
+
+
+def init_app(app: Flask) -> None:
+    config = app.config
+    if not config["PUBLIC_CACHE"]:
+        app.extensions[_KEY] = None
+        return
+    settings = {"CACHE_DEFAULT_TIMEOUT": config["PUBLIC_CACHE_TIMEOUT_SECONDS"], "CACHE_KEY_PREFIX": "public:"}
+    redis_url = config.get("PUBLIC_CACHE_REDIS_URL") or config.get("REDIS_URL")
+    if redis_url:
+        settings |= {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url}
+    else:
+        directory = Path(config["PUBLIC_CACHE_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        settings |= {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(directory),
+                     "CACHE_THRESHOLD": config["PUBLIC_CACHE_MAX_FILES"]}
+    app.extensions[_KEY] = PublicCache(Cache(app, config=settings), config["PUBLIC_CACHE_LOCAL_ENTRIES"])
+
+
+def _etag(body: bytes, headers: list[tuple[str, str]]) -> str:
+    digest = hashlib.blake2b(body, digest_size=16)
+    for name, value in headers:
+        digest.update(f"\n{name}: {value}".encode())
+    return digest.hexdigest()
+
+
+def _answer(entry: tuple) -> Response:
+    etag, body, headers = entry
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, headers=headers)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+def _key(scope: str, version: int, varied: str, view_args: dict) -> str:
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
+    args = ",".join(f"{k}={v}" for k, v in sorted(view_args.items()))
+    return f"{scope}:{version}:{varied}:{request.endpoint}:{args}:{query}"
+
+
+def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | None = None,
+           when: Callable[[], bool] | None = None):
+    """Serve a public GET from the cache. scope(view_args) names what it shows (a core.versions scope); vary, if
+    given, adds what else the answer depends on besides the query (the time, for "open now"); when, if given, says
+    whether this request's answer is the same for everyone (else it is computed and not stored). Put it above the
+    flask-smorest decorators: a hit skips argument parsing and dumping. Only 200 answers are stored."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            cache: PublicCache | None = current_app.extensions.get(_KEY)
+            if cache is None or (when is not None and not when()):
+                return view(*args, **kwargs)
+            scope_name = scope(kwargs)
+            version = versions.read(scope_name)
+            if version is None:
+                return view(*args, **kwargs)
+            varied = vary(kwargs, version) if vary is not None else ""
+            key = _key(scope_name, version, varied, kwargs)
+            entry = cache.get(key)
+            if entry is None:
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code != 200:
+                    return response
+                body = response.get_data()
+                headers = [(name, response.headers[name]) for name in _KEPT_HEADERS if name in response.headers]
+                entry = (_etag(body, headers), body, headers)
+                cache.set(key, entry)
+            return _answer(entry)
+
+        return wrapper
+
+    return decorator
