@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, request
 from flask_caching import Cache
 
 from market_app.core import versions
+from market_app.core.db import db
 
 log = logging.getLogger(__name__)
 _KEY = "public_cache"
@@ -126,6 +127,8 @@ def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | N
             key = _key(scope_name, version, varied, kwargs)
             entry = cache.get(key)
             if entry is None:
+                # The answer must be as new as the version: rows the session loaded before it was read are reloaded.
+                db.session.expire_all()
                 response = current_app.make_response(view(*args, **kwargs))
                 if response.status_code != 200:
                     return response
