@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from market_app.config import INSTANCE_DIR, Config
 from market_app.core import cache, jobs, uow
@@ -22,6 +23,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.from_object(config)
     app.json.ensure_ascii = False  # Korean stays readable in responses
     app.json.sort_keys = False
+    app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
@@ -29,6 +31,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
+    cache.init_app(app)  # first of the request hooks: a cached public read needs none of the others
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     register_token_error_handlers(jwt)
@@ -37,7 +40,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     register_error_handlers(app)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)
-    cache.init_app(app)
     _connect_domains(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -49,6 +51,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         return {"status": "ok", "database": "ok"}
 
     return app
+
+
+class NoCookieSession(SessionInterface):
+    """flask.session is never used here: every request gets the null session without reading a cookie."""
+
+    def open_session(self, app, request):
+        return None  # Flask then uses make_null_session
+
+    def save_session(self, app, session, response) -> None:
+        pass
 
 
 def _connect_domains(app: Flask) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_caching import Cache
 
 from market_app.core import versions
@@ -26,6 +26,7 @@ from market_app.core.db import db
 
 log = logging.getLogger(__name__)
 _KEY = "public_cache"
+_SPECS = "public_cache.routes"
 CACHE_CONTROL = "public, no-cache"
 _KEPT_HEADERS = ("Content-Type", "X-Pagination")
 
@@ -66,10 +67,13 @@ class PublicCache:
 
 
 def init_app(app: Flask) -> None:
+    """Call before the other extensions that add before_request hooks (the rate limiter): hits skip them."""
     config = app.config
+    app.extensions[_SPECS] = {}
     if not config["PUBLIC_CACHE"]:
         app.extensions[_KEY] = None
         return
+    app.before_request(_serve_hit_first)
     settings = {"CACHE_DEFAULT_TIMEOUT": config["PUBLIC_CACHE_TIMEOUT_SECONDS"], "CACHE_KEY_PREFIX": "public:"}
     redis_url = config.get("PUBLIC_CACHE_REDIS_URL") or config.get("REDIS_URL")
     if redis_url:
@@ -91,19 +95,60 @@ def _etag(body: bytes, headers: list[tuple[str, str]]) -> str:
 
 def _answer(entry: tuple) -> Response:
     etag, body, headers = entry
-    if request.if_none_match.contains(etag):
-        response = Response(status=304)
-    else:
-        response = Response(body, headers=headers)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    return response
+    validators = [("ETag", f'"{etag}"'), ("Cache-Control", CACHE_CONTROL)]
+    if "If-None-Match" in request.headers and request.if_none_match.contains(etag):
+        return Response(status=304, headers=validators)
+    return Response(body, headers=headers + validators)
 
 
-def _key(scope: str, version: int, varied: str, view_args: dict) -> str:
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.args.items(multi=True)))
-    args = ",".join(f"{k}={v}" for k, v in sorted(view_args.items()))
-    return f"{scope}:{version}:{varied}:{request.endpoint}:{args}:{query}"
+class _Spec:
+    def __init__(self, scope, vary, when):
+        self.scope, self.vary, self.when = scope, vary, when
+
+
+def _key(spec: _Spec, view_args: dict) -> str | None:
+    """The answer's key: its scope's version, what else it varies by, the route and its query; None when this
+    request's answer must not be stored (not the same for everyone, or a scope without a version)."""
+    if spec.when is not None and not spec.when():
+        return None
+    scope = spec.scope(view_args)
+    version = versions.read(scope)
+    if version is None:
+        return None
+    varied = spec.vary(view_args, version) if spec.vary is not None else ""
+    # The raw query: the same arguments in another order are only stored twice.
+    return f"{scope}:{version}:{varied}:{request.endpoint}:{view_args}:{request.query_string!r}"
+
+
+_MISSED = "_public_cache_missed"
+
+
+def _spec_of(app: Flask, endpoint: str | None) -> _Spec | None:
+    specs = app.extensions[_SPECS]
+    if endpoint not in specs:
+        view = app.view_functions.get(endpoint)
+        view = getattr(getattr(view, "view_class", None), "get", view)
+        specs[endpoint] = getattr(view, "_public_cache", None)
+    return specs[endpoint]
+
+
+def _serve_hit_first() -> Response | None:
+    """Before any other hook (rate limits have none on these routes): an anonymous GET found in the cache is answered
+    at once. Anything else goes on to the view, where the decorator serves it (a request with a token is checked
+    first) or computes and stores it."""
+    if request.method != "GET" or "Authorization" in request.headers:
+        return None
+    app = current_app._get_current_object()
+    cache = app.extensions.get(_KEY)
+    spec = _spec_of(app, request.endpoint) if cache is not None else None
+    if spec is None:
+        return None
+    key = _key(spec, request.view_args or {})
+    entry = cache.get(key) if key is not None else None
+    if entry is None:
+        g.setdefault(_MISSED, key)
+        return None
+    return _answer(entry)
 
 
 def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | None = None,
@@ -112,20 +157,21 @@ def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | N
     given, adds what else the answer depends on besides the query (the time, for "open now"); when, if given, says
     whether this request's answer is the same for everyone (else it is computed and not stored). Put it above the
     flask-smorest decorators: a hit skips argument parsing and dumping. Only 200 answers are stored."""
+    spec = _Spec(scope, vary, when)
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             cache: PublicCache | None = current_app.extensions.get(_KEY)
-            if cache is None or (when is not None and not when()):
+            if cache is None:
                 return view(*args, **kwargs)
-            scope_name = scope(kwargs)
-            version = versions.read(scope_name)
-            if version is None:
+            if _MISSED in g:
+                key, entry = g.pop(_MISSED), None  # looked up by _serve_hit_first already
+            else:
+                key = _key(spec, kwargs)
+                entry = cache.get(key) if key is not None else None
+            if key is None:
                 return view(*args, **kwargs)
-            varied = vary(kwargs, version) if vary is not None else ""
-            key = _key(scope_name, version, varied, kwargs)
-            entry = cache.get(key)
             if entry is None:
                 # The answer must be as new as the version: rows the session loaded before it was read are reloaded.
                 db.session.expire_all()
@@ -138,6 +184,7 @@ def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | N
                 cache.set(key, entry)
             return _answer(entry)
 
+        wrapper._public_cache = spec
         return wrapper
 
     return decorator

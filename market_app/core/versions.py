@@ -12,6 +12,7 @@ version that old cached answers were stored under.
 
 import logging
 import secrets
+import threading
 import weakref
 from collections.abc import Iterable
 
@@ -58,10 +59,57 @@ _bumped: "weakref.WeakKeyDictionary[so.SessionTransaction, set[str]]" = weakref.
 
 def read(scope: str) -> int | None:
     """The scope's current version; None when it has none yet (then nothing may be cached for it)."""
-    return db.session.execute(_READ, {"scope": scope}).scalar()
+    reader = current_app.extensions.get(_READER)
+    if reader is None:
+        engine = db.engine
+        # An in-memory SQLite database lives in one connection only: read it there.
+        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+        reader = current_app.extensions[_READER] = SessionVersionReader() if in_memory else VersionReader(engine)
+    return reader.read(scope)
 
 
-_READ = sa.select(CacheVersion.version).where(CacheVersion.scope == sa.bindparam("scope"))
+class SessionVersionReader:
+    def read(self, scope: str) -> int | None:
+        return db.session.scalar(sa.select(CacheVersion.version).where(CacheVersion.scope == scope))
+
+
+_READER = "versions.reader"
+
+
+class VersionReader:
+    """Reads versions on a connection of its own per thread, in autocommit: one round trip, no transaction to begin
+    and end, no pool checkout. It runs before the request reads any data, so the data it reads afterwards on the
+    request's own connection is at least as new as the version (whatever the isolation level)."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        self.local = threading.local()
+        marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self.sql = f"SELECT version FROM {CacheVersion.__tablename__} WHERE scope = {marker}"
+
+    def _connection(self):
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.engine.raw_connection()  # kept by this thread for good
+            if self.engine.dialect.name == "sqlite":
+                connection.dbapi_connection.isolation_level = None
+            else:
+                connection.dbapi_connection.autocommit = True
+            self.local.connection = connection
+        return connection
+
+    def read(self, scope: str) -> int | None:
+        connection = self._connection()
+        try:
+            cursor = connection.dbapi_connection.cursor()
+            cursor.execute(self.sql, (scope,))
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception:
+            self.local.connection = None
+            connection.invalidate()  # a broken connection (database restarted): a new one next time
+            raise
+        return None if row is None else row[0]
 
 
 def touch(*scopes: str) -> None:
