@@ -15,11 +15,17 @@ from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.pagination import SelectPage
+from market_app.core.schemas import Dumped, row_dumper
 from market_app.core.versions import products_scope
 from market_app.markets import access
-from market_app.markets.services import get_market, get_stall
+from market_app.markets.services import get_stall, listing_market
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Products and product search")
+product_json = row_dumper(ProductSchema())
+
+
+def _product_items(rows) -> list[dict]:
+    return [product_json(services.product_facts(row)) for row in rows]
 
 
 class SearchPage(SelectPage):
@@ -28,7 +34,7 @@ class SearchPage(SelectPage):
     @property
     def items(self):
         if isinstance(self.collection, services.RankedProducts):
-            return Page.items.fget(self)
+            return Dumped(Page.items.fget(self))
         return super().items
 
     @property
@@ -109,4 +115,4 @@ class MarketProducts(MethodView):
     @blp.errors(404)
     def get(self, args, market_id):
         """Search a market's available products; best matches first (초성 search supported)"""
-        return services.search_products(get_market(market_id), **args)
+        return services.search_products(listing_market(market_id), _product_items, **args)

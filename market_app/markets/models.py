@@ -117,7 +117,7 @@ class Stall(CachedContent, TimestampMixin, db.Model):
 
     @property
     def open_now(self) -> bool:
-        return is_open(self.hours, self.market.timezone, utcnow())
+        return is_open(self.hours, self.market.timezone, utcnow())  # listings compute it per row (services)
 
     @property
     def has_payout_account(self) -> bool:

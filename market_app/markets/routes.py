@@ -6,11 +6,13 @@ from flask.views import MethodView
 from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.pagination import SelectPage
+from market_app.core.pagination import Rows, SelectPage
+from market_app.core.schemas import DumpedObject, row_dumper
 from market_app.core.versions import MARKET_LIST, market_scope
 from market_app.markets import access, services
 from market_app.markets.models import StallStatus
 from market_app.markets.schemas import (
+    MapStallSchema,
     MarketMapSchema,
     MarketQueryArgsSchema,
     MarketSchema,
@@ -26,6 +28,10 @@ from market_app.markets.schemas import (
 )
 
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
+
+
+stall_json = row_dumper(StallSchema())
+map_stall_json = row_dumper(MapStallSchema())
 
 
 def _market_scope(view_args: dict) -> str:
@@ -127,7 +133,8 @@ class MarketMap(MethodView):
     @blp.errors(404)
     def get(self, market_id):
         """The market map: active stalls with aisle code and x/y position"""
-        return services.market_map(services.get_market(market_id))
+        found = services.market_map(market_id)
+        return DumpedObject(found, stalls=[map_stall_json(stall) for stall in found["stalls"]])
 
 
 @blp.route("/markets/<int:market_id>/stalls")
@@ -139,10 +146,13 @@ class MarketStalls(MethodView):
     @blp.errors(403, 404)
     def get(self, args, market_id):
         """List a market's active stalls by category, text and open now (admins may list other statuses)"""
-        market = services.get_market(market_id)
         if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
+            market = services.get_market(market_id)
             access.require_market_admin(optional_user(), market)
-        return services.stalls_query(market, **args)
+        else:
+            market = services.listing_market(market_id)
+        stmt, facts = services.stall_rows(market, **args)
+        return Rows(stmt, lambda rows: [stall_json(facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(StallSchema)

@@ -3,6 +3,7 @@
 import bisect
 import functools
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ import sqlalchemy.orm as so
 from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, weekly_periods
+from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
 from market_app.markets.models import (
     Market,
     MemberRole,
@@ -25,6 +26,16 @@ from market_app.markets.models import (
 
 def get_market(market_id: int) -> Market:
     market = db.session.get(Market, market_id)
+    if market is None:
+        raise NotFound("Market not found.")
+    return market
+
+
+def listing_market(market_id: int) -> sa.Row:
+    """What a public listing needs of its market (id and time zone) without loading the whole row: NotFound if
+    there is no such market."""
+    stmt = sa.select(Market.id, Market.timezone).where(Market.id == market_id)
+    market = db.session.connection().execute(stmt).first()
     if market is None:
         raise NotFound("Market not found.")
     return market
@@ -155,13 +166,37 @@ def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, ca
     return stmt.order_by(Stall.name, Stall.id)
 
 
-def market_map(market: Market) -> dict:
-    stalls = db.session.scalars(
-        sa.select(Stall).where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE)
-        .order_by(Stall.aisle, Stall.id)
-    ).all()
+def stall_rows(market, *, status: StallStatus = StallStatus.ACTIVE, **filters) -> tuple[sa.Select, Callable]:
+    """The stall list as plain rows (every column of stalls) and a function giving each row's computed values
+    (open_now, has_payout_account) as a mapping for the schema's row dumper."""
+    now = utcnow()
+    stmt = stalls_query(market, status=status, now=now, **filters).with_only_columns(*Stall.__table__.c)
+    return stmt, _stall_facts(market.timezone, now)
+
+
+def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
+    weekday, minute = local_weekday_minute(now, timezone)
+
+    def facts(row: sa.Row) -> dict:
+        return {**row._mapping, "open_now": open_at(row.hours, weekday, minute),
+                "has_payout_account": row.stripe_account_id is not None}
+
+    return facts
+
+
+def market_map(market_id: int) -> dict:
+    """The map: the market's size and its active stalls in aisle order, as mappings for the row dumper."""
+    connection = db.session.connection()  # Core rows: no ORM objects
+    market = connection.execute(sa.select(Market.id, Market.name, Market.map_width, Market.map_height,
+                                          Market.timezone).where(Market.id == market_id)).first()
+    if market is None:
+        raise NotFound("Market not found.")
+    rows = connection.execute(
+        sa.select(*Stall.__table__.c).where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE)
+        .order_by(Stall.aisle, Stall.id))
+    facts = _stall_facts(market.timezone, utcnow())
     return {"market_id": market.id, "name": market.name, "width": market.map_width,
-            "height": market.map_height, "stalls": stalls}
+            "height": market.map_height, "stalls": [facts(row) for row in rows]}
 
 
 def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:
