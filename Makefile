@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders install
+.PHONY: run test lint bench bench-orders bench-workers install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -61,9 +61,14 @@ lint: install
 	@$(BIN)/ruff check market_app tests bench
 	$(BIN)/lint-imports
 
+# Every ratio in one run: public reads (hot, cold, 304), per-request overhead, orders against raw SQL (bench/README.md).
 bench: install
 	@bench/run.sh
 
 # Order placement on PostgreSQL (127.0.0.1:5432, user postgres) against raw SQL; see bench/README.md.
 bench-orders: install
 	@bench/orders.sh
+
+# gunicorn sync vs gthread, 2 vs 4 workers, on reads and orders (bench/README.md).
+bench-workers: install
+	@bench/workers.sh

@@ -6,7 +6,8 @@
 # gunicorn (WORKERS, WORKER_CLASS, THREADS) on loopback, wrk 1 thread CONNECTIONS connections, WARMUP then DURATION
 # per route. Prints requests/s, p50, p99 and the ratio of each; fails if any answer was not the expected status.
 # Usage: bench/run.sh  (or make bench).  DB=postgresql reads from a fresh PostgreSQL database instead of SQLite;
-# ORDERS=0 skips order placement; DURATION=20s, CONNECTIONS=16, WORKERS=4 WORKER_CLASS=gthread THREADS=4 ...
+# ORDERS=0 skips order placement; QUICK=1 loads only the bare route and the stall list (hot and cold);
+# DURATION=20s, CONNECTIONS=16, WORKERS=4 WORKER_CLASS=gthread THREADS=4 ... (bench/workers.sh compares those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ WORKER_CLASS=${WORKER_CLASS:-sync}
 THREADS=${THREADS:-1}
 DB=${DB:-sqlite}
 ORDERS=${ORDERS:-1}
+QUICK=${QUICK:-0}
 BIN=.venv/bin
 export FLASK_APP=market_app
 
@@ -99,6 +101,9 @@ reads=(
   "/api/v1/markets/1/products?q=%E3%84%B7%E3%85%88|product search, 초성 ㄷㅈ"
   "/api/v1/markets/1/products?q=%EB%8F%BC%EC%A7%80|product search, 돼지"
 )
+if [ "$QUICK" = 1 ]; then
+  reads=("${reads[1]}")
+fi
 for entry in "${reads[@]}"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' "$app${entry%%|*}")
   [ "$status" = 200 ] || { echo "${entry%%|*} answered $status" >&2; exit 1; }
@@ -138,14 +143,16 @@ for entry in "${reads[@]}"; do
   echo "### hot ${entry#*|}" >>"$log"
   add "hot: ${entry#*|}" "$(load "$app${entry%%|*}")"
 done
+[ "$QUICK" = 1 ] || {
 echo "### 304" >>"$log"
 add "304: stall list with If-None-Match" \
   "$(load "$app/api/v1/markets/1/stalls?page_size=20" EXPECT_STATUS=304 HEADER_NAME=If-None-Match HEADER_VALUE="$etag")"
+}
 for entry in "${reads[@]}"; do
   echo "### cold ${entry#*|}" >>"$log"
   add "cold (no cache): ${entry#*|}" "$(load "$cold${entry%%|*}")"
 done
-for route in plain token limited dumped; do
+[ "$QUICK" = 1 ] || for route in plain token limited dumped; do
   echo "### overhead $route" >>"$log"
   add "overhead: /bench/$route" "$(load "$over/bench/$route" HEADER_NAME=Authorization HEADER_VALUE="Bearer $token")"
 done
