@@ -60,20 +60,17 @@ PRODUCT_ROW = (*Product.__table__.c, Stall.name.label("stall.name"))
 
 
 class RankedProducts:
-    """A ranked id list that loads only the requested page, as plain rows; flask-smorest's Page slices it."""
+    """Ranked product rows (PRODUCT_ROW); flask-smorest's Page slices it and only that page is dumped."""
 
-    def __init__(self, ids: list[int], dump):
-        self.ids = ids
+    def __init__(self, rows: list[sa.Row], dump):
+        self.rows = rows
         self.dump = dump
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
 
     def __getitem__(self, page: slice) -> list[dict]:
-        ids = self.ids[page]
-        stmt = sa.select(*PRODUCT_ROW).join(Stall, Stall.id == Product.stall_id).where(Product.id.in_(ids))
-        by_id = {row.id: row for row in db.session.connection().execute(stmt)}
-        return self.dump([by_id[i] for i in ids])
+        return self.dump(self.rows[page])
 
 
 def product_facts(row: sa.Row) -> dict:
@@ -114,13 +111,12 @@ def search_products(market, dump, q: str | None = None, category: str | None = N
     narrowing = [sa.or_(Product.name_initials.contains(initials(t), autoescape=True),
                         Product.description.contains(t, autoescape=True)) for t in tokens]
     narrowing.append(Product.name_initials.contains(initials(q), autoescape=True))
-    rows = db.session.connection().execute(
-        stmt.where(sa.or_(*narrowing)).with_only_columns(Product.id, Product.name, Product.description)
-    ).all()
+    # The candidates' whole rows at once: a market has a few hundred products, and the page needs no second query.
+    rows = db.session.connection().execute(stmt.where(sa.or_(*narrowing)).with_only_columns(*PRODUCT_ROW)).all()
     ranked = []
-    for product_id, name, description in rows:
-        rank = _rank(q, tokens, name, description or "")
+    for row in rows:
+        rank = _rank(q, tokens, row.name, row.description or "")
         if rank is not None:
-            ranked.append((rank, len(name), name, product_id))
-    ranked.sort()
-    return RankedProducts([row[-1] for row in ranked], dump)
+            ranked.append((rank, len(row.name), row.name, row.id, row))
+    ranked.sort(key=lambda entry: entry[:4])
+    return RankedProducts([entry[-1] for entry in ranked], dump)

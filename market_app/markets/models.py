@@ -57,16 +57,18 @@ class Market(CachedContent, TimestampMixin, db.Model):
     min_order_amount: so.Mapped[int] = so.mapped_column(default=0)
 
     stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
-    # Squared degrees from the point a list was asked from (markets_query); not a column.
-    nearness: so.Mapped[float | None] = so.query_expression()
-
     def cache_scopes(self):
         return MARKET_LIST, market_scope(self.id), products_scope(self.id)
 
     @property
-    def distance_km(self) -> float | None:
-        """Equirectangular distance from the queried point, None unless the list was asked from a point."""
-        return None if self.nearness is None else round(math.sqrt(self.nearness) * KM_PER_DEGREE, 3)
+    def distance_km(self) -> None:
+        """Only the market list, asked from a point, has a distance (services.market_rows)."""
+        return None
+
+
+def distance_km(nearness: float | None) -> float | None:
+    """km from squared degrees of equirectangular distance (services.market_rows); None when not asked from a point."""
+    return None if nearness is None else round(math.sqrt(nearness) * KM_PER_DEGREE, 3)
 
 
 class Membership(TimestampMixin, db.Model):

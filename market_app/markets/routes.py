@@ -30,6 +30,7 @@ from market_app.markets.schemas import (
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
 
 
+market_json = row_dumper(MarketSchema())
 stall_json = row_dumper(StallSchema())
 map_stall_json = row_dumper(MapStallSchema())
 
@@ -65,7 +66,8 @@ class Markets(MethodView):
     @blp.paginate(SelectPage)
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
-        return services.markets_query(**args)
+        stmt, facts = services.market_rows(**args)
+        return Rows(stmt, lambda rows: [market_json(facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(MarketSchema)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.core.db import db, utcnow
@@ -21,6 +20,7 @@ from market_app.markets.models import (
     Stall,
     StallOpeningPeriod,
     StallStatus,
+    distance_km,
 )
 
 
@@ -46,9 +46,11 @@ def get_stall(stall_id: int) -> Stall | None:
 
 
 
-def markets_query(q: str | None = None, region: str | None = None,
-                  lat: float | None = None, lng: float | None = None) -> sa.Select:
-    stmt = sa.select(Market)
+def market_rows(q: str | None = None, region: str | None = None,
+                lat: float | None = None, lng: float | None = None) -> tuple[sa.Select, Callable]:
+    """The market list as plain rows (every column of markets, and nearness when asked from a point), nearest first
+    from lat/lng, else by name; and a function giving each row's computed values (distance_km)."""
+    stmt = sa.select(*Market.__table__.c)
     if q:
         stmt = stmt.where(Market.name.contains(q, autoescape=True))
     if region:
@@ -57,8 +59,14 @@ def markets_query(q: str | None = None, region: str | None = None,
         # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
         squeeze = math.cos(math.radians(lat))
         nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
-        return stmt.options(so.with_expression(Market.nearness, nearness)).order_by(nearness, Market.id)
-    return stmt.order_by(Market.name, Market.id)
+        stmt = stmt.add_columns(nearness.label("nearness")).order_by(nearness, Market.id)
+    else:
+        stmt = stmt.add_columns(sa.null().label("nearness")).order_by(Market.name, Market.id)
+    return stmt, _market_facts
+
+
+def _market_facts(row: sa.Row) -> dict:
+    return {**row._mapping, "distance_km": distance_km(row.nearness)}
 
 
 def create_market(data: dict) -> Market:

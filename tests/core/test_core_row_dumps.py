@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from market_app.catalog.models import Product
 from market_app.catalog.schemas import ProductSchema
 from market_app.extensions import db
-from market_app.markets.models import Stall
-from market_app.markets.schemas import MarketMapSchema, StallSchema
+from market_app.markets.models import Market, Stall
+from market_app.markets.schemas import MarketMapSchema, MarketSchema, StallSchema
 
 API = "/api/v1"
 CLOSED_ALL_WEEK = {day: None for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -63,3 +63,16 @@ def test_product_listings_and_search_are_what_the_product_schema_dumps(client, m
         assert resp.status_code == 200 and resp.json, query
         expected = ProductSchema(many=True).dump([products[row["id"]] for row in resp.json])
         assert resp.json == expected, query
+
+
+def test_the_market_list_is_what_the_market_schema_dumps(client, make):
+    make.market(name="가 시장", hours={"mon": "09:00-18:00"}, free_delivery_threshold=None)
+    make.market(name="나 시장", commission_bps=0)
+    db.session.expire_all()
+    markets = list(db.session.scalars(sa.select(Market).order_by(Market.name, Market.id)))
+
+    assert client.get(f"{API}/markets").json == MarketSchema(many=True).dump(markets)
+    near = client.get(f"{API}/markets?lat=37.55&lng=126.9").json
+    assert [{**m, "distance_km": None} for m in near] == MarketSchema(many=True).dump(
+        sorted(markets, key=lambda m: [row["id"] for row in near].index(m.id)))
+    assert all(m["distance_km"] is not None for m in near)
