@@ -9,6 +9,7 @@ from market_app.core import cache, jobs, uow
 from market_app.core.auth import register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
+from market_app.core.json_provider import OrjsonProvider
 from market_app.extensions import api, db, jwt, limiter, migrate
 
 MIGRATIONS_DIR = INSTANCE_DIR.parent / "migrations"
@@ -21,8 +22,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    app.json.ensure_ascii = False  # Korean stays readable in responses
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)  # Korean stays readable in responses, keys in the schemas' order
     app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
