@@ -56,11 +56,10 @@ def _shoppable(market) -> sa.Select:
     )
 
 
-PRODUCT_ROW = (*Product.__table__.c, Stall.name.label("stall.name"))
 
 
 class RankedProducts:
-    """Ranked product rows (PRODUCT_ROW); flask-smorest's Page slices it and only that page is dumped."""
+    """Ranked product rows; flask-smorest's Page slices it and only that page is dumped."""
 
     def __init__(self, rows: list[sa.Row], dump):
         self.rows = rows
@@ -74,8 +73,8 @@ class RankedProducts:
 
 
 def product_facts(row: sa.Row) -> dict:
-    """A product row (PRODUCT_ROW) with the values the schema computes: sold_out."""
-    return {**row._mapping, "sold_out": row.stock == 0}
+    """The values the schema computes for a product row: sold_out."""
+    return {"sold_out": row.stock == 0}
 
 
 def _rank(query: str, tokens: list[str], name: str, description: str) -> int | None:
@@ -96,23 +95,26 @@ def _rank(query: str, tokens: list[str], name: str, description: str) -> int | N
     return MULTI_WORD_RANK_BASE + sum(token_ranks) if len(tokens) > 1 else None
 
 
-def search_products(market, dump, q: str | None = None, category: str | None = None, stall_id: int | None = None):
-    """Without q: rows by name (core.pagination.Rows). With q: candidates narrowed in SQL by 초성, then ranked here.
-    dump turns a page of rows (PRODUCT_ROW) into the response's items."""
+def search_products(market, columns: list, dump, q: str | None = None, category: str | None = None,
+                    stall_id: int | None = None):
+    """Without q: rows of columns (of products and stalls) by name, as core.pagination.Rows. With q: candidates
+    narrowed in SQL by 초성, then ranked here. dump turns a page of rows into the response's items."""
+    columns = columns + [column for column in (Product.id, Product.name, Product.description, Product.stock)
+                         if all(column is not c for c in columns)]  # `is`: == on columns builds SQL
     stmt = _shoppable(market)
     if category:
         stmt = stmt.where(Product.category == category)
     if stall_id is not None:
         stmt = stmt.where(Product.stall_id == stall_id)
     if not q or not q.strip():
-        return Rows(stmt.with_only_columns(*PRODUCT_ROW).order_by(Product.name, Product.id), dump)
+        return Rows(stmt.with_only_columns(*columns).order_by(Product.name, Product.id), dump)
     tokens = q.split()
     # Any name that matches a token has that token's initials inside its own initials.
     narrowing = [sa.or_(Product.name_initials.contains(initials(t), autoescape=True),
                         Product.description.contains(t, autoescape=True)) for t in tokens]
     narrowing.append(Product.name_initials.contains(initials(q), autoescape=True))
     # The candidates' whole rows at once: a market has a few hundred products, and the page needs no second query.
-    rows = db.session.connection().execute(stmt.where(sa.or_(*narrowing)).with_only_columns(*PRODUCT_ROW)).all()
+    rows = db.session.connection().execute(stmt.where(sa.or_(*narrowing)).with_only_columns(*columns)).all()
     ranked = []
     for row in rows:
         rank = _rank(q, tokens, row.name, row.description or "")

@@ -1,6 +1,7 @@
 """Schema base classes: unknown fields are refused, ids and timestamps are read-only."""
 
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -51,20 +52,30 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
 _FIELD_OF = {bool: fields.Boolean, int: fields.Integer, float: fields.Float, str: fields.String}
 
 
-def row_dumper(schema: Schema) -> Callable[[Mapping], dict]:
-    """Dump one row (a mapping from the schema's attribute names to values, e.g. a Core row's _mapping plus computed
-    values) exactly as schema.dump would dump an object with those attributes, without marshmallow's per-object
-    work: lists of hundreds of rows. The schema stays the one truth (and the OpenAPI document's); the listings'
-    tests compare both dumps."""
-    plan = []
-    for name, field in schema.dump_fields.items():
-        attribute = field.attribute or name
-        plan.append((field.data_key or name, attribute, _converter(field, attribute)))
+class RowDumper:
+    """Dumps one row exactly as schema.dump would dump an object with the same attributes, without marshmallow's
+    per-object work: listings of hundreds of rows. row is a mapping from attribute names to values (a Core row's
+    _mapping); the schema's computed attributes (open_now, sold_out...) come in a second mapping. The schema stays
+    the one truth (and the OpenAPI document's); the listings' tests compare both dumps."""
 
-    def dump(row: Mapping) -> dict:
-        return {key: convert(row[attribute]) for key, attribute, convert in plan}
+    def __init__(self, schema: Schema, computed: tuple[str, ...] = ()):
+        self.plan = []
+        for name, field in schema.dump_fields.items():
+            attribute = field.attribute or name
+            self.plan.append((field.data_key or name, attribute, _converter(field, attribute), attribute in computed))
+        self.attributes = [attribute for _, attribute, _, own in self.plan if not own]
 
-    return dump
+    def columns(self, table, *extra) -> list:
+        """The table's columns the schema shows, then extra (what computed values are made from)."""
+        return [table.c[attribute] for attribute in self.attributes if attribute in table.c] + list(extra)
+
+    def __call__(self, row: Mapping, computed: Mapping = MappingProxyType({})) -> dict:
+        return {key: convert(computed[attribute] if own else row[attribute])
+                for key, attribute, convert, own in self.plan}
+
+
+def row_dumper(schema: Schema, computed: tuple[str, ...] = ()) -> RowDumper:
+    return RowDumper(schema, computed)
 
 
 class ErrorSchema(Schema):

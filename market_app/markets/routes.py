@@ -10,7 +10,7 @@ from market_app.core.pagination import Rows, SelectPage
 from market_app.core.schemas import DumpedObject, row_dumper
 from market_app.core.versions import MARKET_LIST, market_scope
 from market_app.markets import access, services
-from market_app.markets.models import StallStatus
+from market_app.markets.models import Market, Stall, StallStatus
 from market_app.markets.schemas import (
     MapStallSchema,
     MarketMapSchema,
@@ -30,9 +30,11 @@ from market_app.markets.schemas import (
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
 
 
-market_json = row_dumper(MarketSchema())
-stall_json = row_dumper(StallSchema())
-map_stall_json = row_dumper(MapStallSchema())
+market_json = row_dumper(MarketSchema(), computed=("distance_km",))
+stall_json = row_dumper(StallSchema(), computed=("open_now", "has_payout_account"))
+map_stall_json = row_dumper(MapStallSchema(), computed=("open_now",))
+MARKET_COLUMNS, STALL_COLUMNS = market_json.columns(Market.__table__), stall_json.columns(Stall.__table__)
+MAP_STALL_COLUMNS = map_stall_json.columns(Stall.__table__)
 
 
 def _market_scope(view_args: dict) -> str:
@@ -66,8 +68,8 @@ class Markets(MethodView):
     @blp.paginate(SelectPage)
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
-        stmt, facts = services.market_rows(**args)
-        return Rows(stmt, lambda rows: [market_json(facts(row)) for row in rows])
+        stmt, facts = services.market_rows(MARKET_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(MarketSchema)
@@ -135,8 +137,8 @@ class MarketMap(MethodView):
     @blp.errors(404)
     def get(self, market_id):
         """The market map: active stalls with aisle code and x/y position"""
-        found = services.market_map(market_id)
-        return DumpedObject(found, stalls=[map_stall_json(stall) for stall in found["stalls"]])
+        about, rows, facts = services.market_map(market_id, MAP_STALL_COLUMNS)
+        return DumpedObject(about, stalls=[map_stall_json(row._mapping, facts(row)) for row in rows])
 
 
 @blp.route("/markets/<int:market_id>/stalls")
@@ -153,8 +155,8 @@ class MarketStalls(MethodView):
             access.require_market_admin(optional_user(), market)
         else:
             market = services.listing_market(market_id)
-        stmt, facts = services.stall_rows(market, **args)
-        return Rows(stmt, lambda rows: [stall_json(facts(row)) for row in rows])
+        stmt, facts = services.stall_rows(market, STALL_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(StallSchema)

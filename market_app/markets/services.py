@@ -31,11 +31,13 @@ def get_market(market_id: int) -> Market:
     return market
 
 
+_LISTING_MARKET = sa.select(Market.id, Market.timezone).where(Market.id == sa.bindparam("market_id"))
+
+
 def listing_market(market_id: int) -> sa.Row:
     """What a public listing needs of its market (id and time zone) without loading the whole row: NotFound if
     there is no such market."""
-    stmt = sa.select(Market.id, Market.timezone).where(Market.id == market_id)
-    market = db.session.connection().execute(stmt).first()
+    market = db.session.connection().execute(_LISTING_MARKET, {"market_id": market_id}).first()
     if market is None:
         raise NotFound("Market not found.")
     return market
@@ -46,11 +48,11 @@ def get_stall(stall_id: int) -> Stall | None:
 
 
 
-def market_rows(q: str | None = None, region: str | None = None,
+def market_rows(columns: list, q: str | None = None, region: str | None = None,
                 lat: float | None = None, lng: float | None = None) -> tuple[sa.Select, Callable]:
-    """The market list as plain rows (every column of markets, and nearness when asked from a point), nearest first
-    from lat/lng, else by name; and a function giving each row's computed values (distance_km)."""
-    stmt = sa.select(*Market.__table__.c)
+    """The market list as plain rows of columns (and nearness when asked from a point), nearest first from lat/lng,
+    else by name; and a function giving each row's computed values (distance_km)."""
+    stmt = sa.select(*columns)
     if q:
         stmt = stmt.where(Market.name.contains(q, autoescape=True))
     if region:
@@ -59,14 +61,16 @@ def market_rows(q: str | None = None, region: str | None = None,
         # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
         squeeze = math.cos(math.radians(lat))
         nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
-        stmt = stmt.add_columns(nearness.label("nearness")).order_by(nearness, Market.id)
-    else:
-        stmt = stmt.add_columns(sa.null().label("nearness")).order_by(Market.name, Market.id)
-    return stmt, _market_facts
+        return stmt.add_columns(nearness.label("nearness")).order_by(nearness, Market.id), _distance
+    return stmt.order_by(Market.name, Market.id), _no_distance
 
 
-def _market_facts(row: sa.Row) -> dict:
-    return {**row._mapping, "distance_km": distance_km(row.nearness)}
+def _distance(row: sa.Row) -> dict:
+    return {"distance_km": distance_km(row.nearness)}
+
+
+def _no_distance(_row: sa.Row) -> dict:
+    return {"distance_km": None}
 
 
 def create_market(data: dict) -> Market:
@@ -174,11 +178,17 @@ def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, ca
     return stmt.order_by(Stall.name, Stall.id)
 
 
-def stall_rows(market, *, status: StallStatus = StallStatus.ACTIVE, **filters) -> tuple[sa.Select, Callable]:
-    """The stall list as plain rows (every column of stalls) and a function giving each row's computed values
-    (open_now, has_payout_account) as a mapping for the schema's row dumper."""
+def _with(columns: list, *needed) -> list:
+    return columns + [column for column in needed if all(column is not c for c in columns)]  # `is`: == builds SQL
+
+
+def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE,
+               **filters) -> tuple[sa.Select, Callable]:
+    """The stall list as plain rows of columns (of stalls) and a function giving each row's computed values
+    (open_now, has_payout_account) for the schema's row dumper."""
     now = utcnow()
-    stmt = stalls_query(market, status=status, now=now, **filters).with_only_columns(*Stall.__table__.c)
+    stmt = stalls_query(market, status=status, now=now, **filters).with_only_columns(
+        *_with(columns, Stall.hours, Stall.stripe_account_id))
     return stmt, _stall_facts(market.timezone, now)
 
 
@@ -186,25 +196,28 @@ def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
     weekday, minute = local_weekday_minute(now, timezone)
 
     def facts(row: sa.Row) -> dict:
-        return {**row._mapping, "open_now": open_at(row.hours, weekday, minute),
+        return {"open_now": open_at(row.hours, weekday, minute),
                 "has_payout_account": row.stripe_account_id is not None}
 
     return facts
 
 
-def market_map(market_id: int) -> dict:
-    """The map: the market's size and its active stalls in aisle order, as mappings for the row dumper."""
+_MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_height, Market.timezone).where(
+    Market.id == sa.bindparam("market_id"))
+
+
+def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Callable]:
+    """The map: the market's size, its active stalls in aisle order as plain rows of columns (of stalls), and the
+    function giving each row's computed values."""
     connection = db.session.connection()  # Core rows: no ORM objects
-    market = connection.execute(sa.select(Market.id, Market.name, Market.map_width, Market.map_height,
-                                          Market.timezone).where(Market.id == market_id)).first()
+    market = connection.execute(_MAP_MARKET, {"market_id": market_id}).first()
     if market is None:
         raise NotFound("Market not found.")
     rows = connection.execute(
-        sa.select(*Stall.__table__.c).where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE)
-        .order_by(Stall.aisle, Stall.id))
-    facts = _stall_facts(market.timezone, utcnow())
-    return {"market_id": market.id, "name": market.name, "width": market.map_width,
-            "height": market.map_height, "stalls": [facts(row) for row in rows]}
+        sa.select(*_with(columns, Stall.hours, Stall.stripe_account_id))
+        .where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE).order_by(Stall.aisle, Stall.id)).all()
+    about = {"market_id": market.id, "name": market.name, "width": market.map_width, "height": market.map_height}
+    return about, rows, _stall_facts(market.timezone, utcnow())
 
 
 def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:
