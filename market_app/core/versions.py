@@ -10,6 +10,7 @@ an old answer behind. Versions are random, not counters: a restored backup or an
 version that old cached answers were stored under.
 """
 
+import functools
 import logging
 import secrets
 import threading
@@ -129,11 +130,17 @@ def _bump(session: so.Session, scopes: Iterable[str]) -> None:
     pending = sorted(set(scopes) - done)  # sorted: concurrent writers lock the version rows in one order
     if not pending:
         return
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(CacheVersion)
     rows = [{"scope": scope, "version": secrets.randbits(62)} for scope in pending]
-    connection.execute(insert.values(rows).on_conflict_do_update(index_elements=["scope"],
-                                                                 set_={"version": insert.excluded.version}))
+    connection.execute(_upsert(connection.dialect.name), rows[0] if len(rows) == 1 else rows)
     _bumped.setdefault(transaction, set()).update(pending)
+
+
+@functools.cache
+def _upsert(dialect: str) -> sa.Insert:
+    """Built once: checkout runs it for every order."""
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CacheVersion)
+    return insert.values(scope=sa.bindparam("scope"), version=sa.bindparam("version")).on_conflict_do_update(
+        index_elements=["scope"], set_={"version": insert.excluded.version})
 
 
 def bumped_in_transaction() -> bool:

@@ -1,6 +1,7 @@
 """Placing an order: validate the basket, price it, open its payment, then reserve what it holds and write the
 order in one transaction. Replays of an Idempotency-Key return the first order."""
 
+import functools
 import hashlib
 import json
 import uuid
@@ -194,16 +195,19 @@ def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None
     """Take the key before Stripe is called, in one statement. A concurrent request with the same key waits here
     until this transaction ends; it then finds the order this one placed (returned for the replay), or takes the key
     if this one rolled back. Returns the replayed order, or None when the key is ours."""
-    dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
-    claimed = db.session.execute(
-        dialect.insert(IdempotencyClaim)
-        .values(user_id=user.id, idempotency_key=idempotency_key, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-        .returning(IdempotencyClaim.id)
-    ).first()
+    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow()}
+    claimed = db.session.execute(_claim(db.session.get_bind().dialect.name), params).first()
     if claimed is None:
         return find_replay(user, idempotency_key, body_hash) or _key_in_use()
     return None
+
+
+@functools.cache
+def _claim(dialect: str) -> sa.Insert:
+    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(IdempotencyClaim)
+    return (insert.values(user_id=sa.bindparam("user_id"), idempotency_key=sa.bindparam("idempotency_key"),
+                          created_at=sa.bindparam("created_at"))
+            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(IdempotencyClaim.id))
 
 
 def _key_in_use():

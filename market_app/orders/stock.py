@@ -4,6 +4,7 @@ on SQLite (one writer at a time) and on PostgreSQL (the second UPDATE re-checks 
 Only products that track stock are written: a product without a stock count has nothing to take, and an UPDATE of
 its row would only make every order of it wait for the one before to commit."""
 
+import functools
 from collections import Counter
 
 import sqlalchemy as sa
@@ -27,10 +28,12 @@ def _out_of_stock(product_id: int, item_index: int) -> OutOfStock:
                       {"json": {"items": {str(item_index): {"quantity": [message]}}}})
 
 
-def _take(quantities: dict[int, int]) -> sa.Update:
-    """One UPDATE taking quantities[id] units of each product still on sale that has them; RETURNING says which."""
-    quantity = sa.case(quantities, value=Product.id)
-    ids = sorted(quantities)
+@functools.cache
+def _take(count: int, postgresql: bool) -> sa.Update:
+    """One UPDATE taking quantity_N units of each product id_N still on sale that has them; RETURNING says which.
+    Built once per number of products (checkout runs it for every order)."""
+    ids = [sa.bindparam(f"id_{n}") for n in range(count)]
+    quantity = sa.case(*[(Product.id == ids[n], sa.bindparam(f"quantity_{n}")) for n in range(count)])
     stmt = (
         sa.update(Product)
         .where(Product.id.in_(ids), Product.deleted_at.is_(None), Product.available.is_(True),
@@ -39,7 +42,7 @@ def _take(quantities: dict[int, int]) -> sa.Update:
         .returning(Product.id, Product.stock)
         .execution_options(synchronize_session=False)
     )
-    if db.session.get_bind().dialect.name == "postgresql" and len(ids) > 1:
+    if postgresql and count > 1:
         # Lock the rows in id order first (a CTE with FOR UPDATE runs before the UPDATE touches any row), so two
         # orders sharing products never wait for each other in a circle.
         locked = sa.select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update().cte("locked")
@@ -53,7 +56,11 @@ def reserve_many(market_id: int, quantities: dict[int, int], index_of) -> dict[i
     if not quantities:
         return {}
     versions.touch(versions.products_scope(market_id))  # product search shows the stock
-    taken = dict(db.session.execute(_take(quantities)).all())
+    params = {}
+    for n, (product_id, quantity) in enumerate(sorted(quantities.items())):
+        params |= {f"id_{n}": product_id, f"quantity_{n}": quantity}
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    taken = dict(db.session.execute(_take(len(quantities), postgresql), params).all())
     for product_id in sorted(quantities, key=index_of):
         if product_id not in taken:
             raise _out_of_stock(product_id, index_of(product_id))
