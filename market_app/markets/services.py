@@ -259,9 +259,22 @@ def _opening_marks(market_id: int, _version: int) -> tuple[str | None, tuple[int
 
 def opening_bucket(view_args: dict, version: int) -> str:
     """Which stretch of the week between two openings or closings it is now in the market: every stall is open or
-    closed alike throughout one stretch, so a cached answer showing "open now" holds until the next one."""
-    timezone, marks = _opening_marks(view_args["market_id"], version)
-    if timezone is None:
-        return "-"
-    weekday, minute = local_weekday_minute(utcnow(), timezone)
-    return str(bisect.bisect_right(marks, weekday * MINUTES_PER_DAY + minute))
+    closed alike throughout one stretch, so a cached answer showing "open now" holds until the next one. Worked out
+    once a minute per market and version (it changes only at a whole minute)."""
+    now = utcnow()
+    key = (view_args["market_id"], version, now.replace(second=0, microsecond=0))
+    bucket = _buckets.get(key)
+    if bucket is None:
+        timezone, marks = _opening_marks(view_args["market_id"], version)
+        if timezone is None:
+            bucket = "-"
+        else:
+            weekday, minute = local_weekday_minute(now, timezone)
+            bucket = str(bisect.bisect_right(marks, weekday * MINUTES_PER_DAY + minute))
+        if len(_buckets) > 1024:
+            _buckets.clear()
+        _buckets[key] = bucket
+    return bucket
+
+
+_buckets: dict[tuple, str] = {}
