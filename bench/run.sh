@@ -64,20 +64,20 @@ export JOBS_SQLITE_PATH="$work/jobs.db"
 "$BIN/flask" seed-demo >"$work/seed.txt" && head -2 "$work/seed.txt"
 
 gunicorn_opts=(--workers "$WORKERS" --worker-class "$WORKER_CLASS" --threads "$THREADS" --log-level warning)
-serve() {  # name module [env...]: starts gunicorn on a free port, prints the port
+serve() {  # name module [env...]: starts gunicorn on a free port (not in a subshell: its pid is kept), sets $url
   local name=$1 module=$2 port
   shift 2
   port=$(free_port)
   env PUBLIC_CACHE_DIR="$work/cache-$name" "$@" "$BIN/gunicorn" "${gunicorn_opts[@]}" --bind "127.0.0.1:$port" \
     "$module" >"$work/$name.log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  url="http://127.0.0.1:$port"
+  wait_for "$url/healthz"
 }
 
-app="http://127.0.0.1:$(serve app wsgi:app)"
-cold="http://127.0.0.1:$(serve cold wsgi:app PUBLIC_CACHE=off)"
-over="http://127.0.0.1:$(serve overhead bench.overhead_app:app)"
-for server in "$app" "$cold" "$over"; do wait_for "$server/healthz"; done
+serve app wsgi:app && app=$url
+serve cold wsgi:app PUBLIC_CACHE=off && cold=$url
+[ "$QUICK" = 1 ] || { serve overhead bench.overhead_app:app && over=$url; }
 
 curl -sf "$app/api/v1/markets/1/stalls?page_size=20" >"$work/stalls.json"
 bare_port=$(free_port)
@@ -88,7 +88,7 @@ bare="http://127.0.0.1:$bare_port/bare"
 wait_for "$bare"
 [ "$(curl -sf "$bare" | wc -c)" = "$(wc -c <"$work/stalls.json")" ]
 
-token=$(curl -sf -X POST "$app/api/v1/auth/login" -H 'Content-Type: application/json' \
+[ "$QUICK" = 1 ] || token=$(curl -sf -X POST "$app/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d '{"email": "shopper1@example.com", "password": "demo1234!"}' |
   "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
 
