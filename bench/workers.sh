@@ -12,9 +12,9 @@ for config in $CONFIGS; do
   IFS=: read -r class workers threads <<<"$config"
   echo "== gunicorn $workers x $class ($threads threads)"
   reads=$(QUICK=1 ORDERS=0 DURATION="${DURATION}s" WORKER_CLASS="$class" WORKERS="$workers" THREADS="$threads" \
-    bench/run.sh | tee /dev/stderr)
+    bench/run.sh | tee -a /dev/stderr)
   orders=$(LEVELS=4 DURATION="$DURATION" WORKER_CLASS="$class" WORKERS="$workers" THREADS="$threads" \
-    bench/orders.sh | tee /dev/stderr)
+    bench/orders.sh | tee -a /dev/stderr)
   hot=$(grep '^hot: stall list' <<<"$reads" | awk '{print $(NF-3), $NF}')
   cold=$(grep '^cold (no cache): stall list' <<<"$reads" | awk '{print $(NF-3), $NF}')
   order=$(grep '^4 ' <<<"$orders" | awk -F'|' '{print $2, $4}' | awk '{print $1, $2, $NF}')

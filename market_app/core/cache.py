@@ -13,6 +13,7 @@ it at once.
 
 import hashlib
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
@@ -38,12 +39,14 @@ class PublicCache:
         self.store = store
         self.local: OrderedDict[str, tuple] = OrderedDict()
         self.local_entries = local_entries
+        self.lock = threading.Lock()
 
     def get(self, key: str) -> tuple | None:
-        entry = self.local.get(key)
-        if entry is not None:
-            self.local.move_to_end(key)
-            return entry
+        with self.lock:  # gthread workers share the table between threads
+            entry = self.local.get(key)
+            if entry is not None:
+                self.local.move_to_end(key)
+                return entry
         try:
             entry = self.store.get(key)
         except Exception:  # the store is only a shortcut: without it the answer is computed
@@ -61,9 +64,10 @@ class PublicCache:
             log.warning("public cache store unreachable (set)", exc_info=True)
 
     def _keep(self, key: str, entry: tuple) -> None:
-        self.local[key] = entry
-        if len(self.local) > self.local_entries:
-            self.local.popitem(last=False)
+        with self.lock:
+            self.local[key] = entry
+            if len(self.local) > self.local_entries:
+                self.local.popitem(last=False)
 
 
 def init_app(app: Flask) -> None:
