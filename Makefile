@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders bench-workers install
+.PHONY: run test lint bench bench-orders bench-workers cluster-check install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -47,11 +47,13 @@ run: install
 	  $(BIN)/python -m market_app.payments.wait_for_port 127.0.0.1 $(LOCALSTRIPE_PORT) 20
 	fi
 	echo "== task worker (jobs queued in $${REDIS_URL:-instance/jobs.db}; log: instance/worker.log)"
-	$(BIN)/huey_consumer market_app.worker.huey --workers 2 --worker-type thread > instance/worker.log 2>&1 &
+	$(BIN)/python -m market_app.worker --workers 2 --worker-type thread > instance/worker.log 2>&1 &
 	worker_pid=$$!
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
-	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs; Ctrl-C stops)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
+	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs, /metrics; Ctrl-C stops)"
+	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up both workers' samples
+	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 \
+	  --bind 127.0.0.1:$(PORT) wsgi:app
 
 # `python -m pytest` puts the repository root on sys.path, so tests can import tests.conftest helpers.
 test: install
@@ -72,3 +74,8 @@ bench-orders: install
 # gunicorn sync vs gthread, 2 vs 4 workers, on reads and orders (bench/README.md).
 bench-workers: install
 	@bench/workers.sh
+
+# nginx -> two gunicorn app servers -> PostgreSQL + Redis + the Huey worker, a minute of mixed load with one app
+# server restarted midway, then the checks; a few minutes, loopback only (bench/cluster_check.sh).
+cluster-check: install
+	@bench/cluster_check.sh

@@ -100,6 +100,9 @@ reads=(
   "/api/v1/markets/1/map|market map"
   "/api/v1/markets/1/products?q=%E3%84%B7%E3%85%88|product search, 초성 ㄷㅈ"
   "/api/v1/markets/1/products?q=%EB%8F%BC%EC%A7%80|product search, 돼지"
+  "/api/v1/markets/1/live-sessions?page_size=20|live schedule"
+  "/api/v1/markets/1/delivery/quote?lat=37.5649&lng=126.9063&subtotal=20000|delivery quote (1 km)"
+  "/api/v1/markets/1/delivery/slots?date=$(TZ=Asia/Seoul date -d tomorrow +%F)|delivery slots, tomorrow"
 )
 if [ "$QUICK" = 1 ]; then
   reads=("${reads[1]}")

@@ -1,11 +1,11 @@
 """Digital traditional market platform: the Flask application factory."""
 
-import sqlalchemy as sa
 from flask import Flask
 from flask.sessions import SessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import cache, jobs, uow
+from market_app.core import cache, health, jobs, logs, metrics, uow
 from market_app.core.auth import register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints
 from market_app.core.errors import register_error_handlers
@@ -22,12 +22,19 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json = OrjsonProvider(app)  # Korean stays readable in responses, keys in the schemas' order
     app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
 
+    # First, and in this order: after_request hooks run in reverse, so metrics sees the duration logs measured;
+    # the request id is bound before any other before_request hook (rate limits, tokens) can refuse the request.
+    metrics.init_app(app)
+    logs.init_app(app)
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
@@ -43,13 +50,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _connect_domains(app)
     _register_blueprints(app)
     _register_cli(app)
-
-    @app.get("/healthz")
-    def healthz():
-        """Liveness and database check for load balancers."""
-        db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok", "database": "ok"}
-
+    health.init_app(app)
     return app
 
 
@@ -65,18 +66,24 @@ class NoCookieSession(SessionInterface):
 
 def _connect_domains(app: Flask) -> None:
     """Cross-domain reactions and checkout hooks, from the lowest layer up (core/signals.py lists the signals)."""
+    from market_app.delivery import wiring as delivery_wiring
+    from market_app.live import wiring as live_wiring
     from market_app.notifications import wiring as notifications_wiring
     from market_app.orders import wiring as orders_wiring
     from market_app.payments import wiring as payments_wiring
     from market_app.settlement import wiring as settlement_wiring
 
-    for wiring in (payments_wiring, orders_wiring, notifications_wiring, settlement_wiring):
+    for wiring in (payments_wiring, orders_wiring, notifications_wiring, delivery_wiring, live_wiring,
+                   settlement_wiring):
         wiring.connect(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
+    from market_app.delivery.desk_routes import blp as desk_blp
+    from market_app.delivery.routes import blp as delivery_blp
+    from market_app.live.routes import blp as live_blp
     from market_app.markets.routes import blp as markets_blp
     from market_app.notifications.routes import blp as notifications_blp
     from market_app.orders.routes import blp as orders_blp
@@ -85,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.web.routes import web
 
     for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp, notifications_blp,
-                      settlement_blp):
+                      delivery_blp, desk_blp, live_blp, settlement_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web)
 

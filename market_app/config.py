@@ -27,11 +27,14 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")  # apps sharing one Redis keep apart
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "30 per minute")
     QUICK_PAY_RATE_LIMIT = os.environ.get("QUICK_PAY_RATE_LIMIT", "30 per minute")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (1 behind one nginx); 0 trusts none.
+    PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
 
     API_TITLE = "Traditional market platform API"
     API_VERSION = "v1"
@@ -52,11 +55,21 @@ class Config:
     # Unpaid orders hold stock until they expire: a shopper may have this many open at one market.
     MAX_UNPAID_ORDERS_PER_MARKET = _int("MAX_UNPAID_ORDERS_PER_MARKET", 3)
 
+    # Live commerce: reminder lead time, how early a session may go live, how long one left running keeps its
+    # live prices after its end, the window in which heartbeats count as "watching now", and the heartbeat limit.
+    LIVE_REMINDER_MINUTES = _int("LIVE_REMINDER_MINUTES", 10)
+    LIVE_START_EARLY_MINUTES = _int("LIVE_START_EARLY_MINUTES", 15)
+    LIVE_AUTO_END_GRACE_MINUTES = _int("LIVE_AUTO_END_GRACE_MINUTES", 15)
+    LIVE_VIEWER_WINDOW_SECONDS = _int("LIVE_VIEWER_WINDOW_SECONDS", 60)
+    LIVE_HEARTBEAT_RATE_LIMIT = os.environ.get("LIVE_HEARTBEAT_RATE_LIMIT", "120 per minute")
+
     # Redis: the task queue's broker (and shared rate limits and caching) when set.
     REDIS_URL = os.environ.get("REDIS_URL", "")
     # Without Redis the task queue keeps its messages in this SQLite file; the worker must see the same file.
     JOBS_SQLITE_PATH = os.environ.get("JOBS_SQLITE_PATH", str(INSTANCE_DIR / "jobs.db"))
     JOBS_QUEUE_NAME = os.environ.get("JOBS_QUEUE_NAME", "market")
+    # First retry of a refund Stripe could not take; later retries wait twice as long each time.
+    REFUND_RETRY_DELAY_SECONDS = _int("REFUND_RETRY_DELAY_SECONDS", 60)
     # Run jobs in-process at once instead of queueing them (tests; never in production).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
 
@@ -68,6 +81,11 @@ class Config:
     PUBLIC_CACHE_MAX_FILES = _int("PUBLIC_CACHE_MAX_FILES", 20_000)
     PUBLIC_CACHE_TIMEOUT_SECONDS = _int("PUBLIC_CACHE_TIMEOUT_SECONDS", 3600)  # unused answers leave the store
     PUBLIC_CACHE_LOCAL_ENTRIES = _int("PUBLIC_CACHE_LOCAL_ENTRIES", 512)  # per process, in front of the store
+    # Versions read on an autocommit connection of each thread's own (one round trip); False: in the request's session.
+    PUBLIC_CACHE_OWN_CONNECTION = True
+
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
 
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
@@ -85,5 +103,7 @@ class TestConfig(Config):
     PASSWORD_HASH_MEMORY_KIB = 1024
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     JOBS_IMMEDIATE = True
+    # Most tests run in one rolled-back transaction on one connection (tests/database.py).
+    PUBLIC_CACHE_OWN_CONNECTION = False
     # Shared by every test run: versions are random, so no run can find another's answers.
     PUBLIC_CACHE_DIR = os.path.join(tempfile.gettempdir(), "market-test-public-cache")

@@ -1,18 +1,19 @@
-"""Shared fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL),
-tables emptied after every test, and small factories that build the world a test starts from."""
+"""Shared fixtures: one app per session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), each test in a
+transaction rolled back at its end (or, marked `committing`, committing with tables emptied after: see
+tests/database.py), small factories that build the world a test starts from, and the helpers' fixtures."""
 
 import itertools
 import json
 import os
 import tempfile
-import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-import stripe
 from flask_jwt_extended import create_access_token
+from werkzeug.serving import make_server
 
 from market_app import create_app
 from market_app.accounts.models import User
@@ -20,9 +21,17 @@ from market_app.catalog.models import Product
 from market_app.config import TestConfig
 from market_app.extensions import db, limiter
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallStatus
-from tests.localstripe_plugin import TEST_API_KEY, sign_event
+from tests.database import TestDatabase
+from tests.helpers import Shop, Stand, confirm_intent, order_body, place_order, post_event, read_ledger, serving
+from tests.localstripe_plugin import TEST_API_KEY
+from tests.worker_plugin import eventually
 
 ALWAYS_OPEN = {day: "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+# A test market delivers up to 3 km for 3,000 won, free from 30,000, from 10,000: hourly slots around the clock
+# with room for 50 and no cut-off, so the next hour's slot is always open (order_body picks the one after).
+DELIVERY = {"enabled": True, "zones": [{"up_to_km": 3.0, "fee": 3000}], "free_over": 30000, "min_order": 10000,
+            "slot_minutes": 60, "slot_capacity": 50, "cutoff_minutes": 0, "lead_minutes": 0, "days_ahead": 7,
+            "hours": ALWAYS_OPEN, "closed_dates": [], "free_delivery_paid_by": "market"}
 
 
 def _database_url() -> str:
@@ -57,20 +66,31 @@ def app(localstripe_url):
         os.unlink(SessionConfig.SQLALCHEMY_DATABASE_URI.removeprefix("sqlite:///"))
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(app):
-    """Every test starts from empty tables and fresh rate-limit counters."""
+@pytest.fixture(scope="session")
+def database(app) -> TestDatabase:
     with app.app_context():
-        yield
-        db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+        return TestDatabase(db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _database_state(request, app, database):
+    """Every test starts from empty tables and fresh rate-limit counters: by default it runs in one transaction
+    rolled back at its end (tests/database.py); a test marked `committing` commits and the tables are emptied."""
+    with app.app_context():
+        if request.node.get_closest_marker("committing"):
+            yield
+            database.empty_every_table()
+        else:
+            with database.rolled_back():
+                yield
     limiter.reset()
+
+
+@pytest.fixture
+def count_queries(database):
+    """`with count_queries() as statements: ...`: the SQL statements sent through db.engine in the block (a list,
+    filled as they run; savepoints the test transaction adds around commits are left out)."""
+    return database.counting
 
 
 @pytest.fixture
@@ -93,15 +113,32 @@ class Factory:
     def headers(self, user: User) -> dict:
         return {"Authorization": f"Bearer {create_access_token(identity=str(user.id))}"}
 
-    def market(self, **overrides) -> Market:
+    def market(self, *, delivery: dict | bool = True, **overrides) -> Market:
+        """delivery: changes to the DELIVERY settings, or False for a market that never set up delivery."""
         n = next(self._seq)
         fields = {"name": f"망원시장{n}", "slug": f"mangwon-{n}", "region": "서울 마포구",
-                  "address": "서울 마포구 망원동", "lat": 37.5558, "lng": 126.9027, "commission_bps": 300,
-                  "delivery_base_fee": 3000, "free_delivery_threshold": 30000, "min_order_amount": 10000}
+                  "address": "서울 마포구 망원동", "lat": 37.5558, "lng": 126.9027, "commission_bps": 300}
         market = Market(**(fields | overrides))
         db.session.add(market)
         db.session.commit()
+        if delivery is not False:
+            self.delivery_settings(market, **(delivery if isinstance(delivery, dict) else {}))
         return market
+
+    def delivery_settings(self, market: Market, **changes):
+        from market_app.delivery.models import DeliverySettings, FeePayer
+
+        values = DELIVERY | changes
+        values["free_delivery_paid_by"] = FeePayer(values["free_delivery_paid_by"])
+        settings = db.session.scalar(sa.select(DeliverySettings).filter_by(market_id=market.id))
+        if settings is None:
+            settings = DeliverySettings(market_id=market.id, version=0)
+            db.session.add(settings)
+        for key, value in values.items():
+            setattr(settings, key, value)
+        settings.version += 1
+        db.session.commit()
+        return settings
 
     def member(self, market: Market, role: str = "admin", user: User | None = None) -> User:
         user = user or self.user("관리자" if role == "admin" else "배달원")
@@ -153,14 +190,39 @@ def snapshot():
     return snapshot
 
 
-def post_event(client, app, event_type: str, intent: dict, event_id: str | None = None):
-    """Deliver a Stripe event about intent to the webhook, signed with the app's secret as Stripe would."""
-    event = {"id": event_id or f"evt_{uuid.uuid4().hex}", "object": "event", "type": event_type,
-             "created": int(time.time()), "data": {"object": intent}}
-    payload = json.dumps(event).encode()
-    signature = sign_event(payload, app.config["STRIPE_WEBHOOK_SECRET"])
-    return client.post("/api/v1/payments/stripe/webhook", data=payload,
-                       headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+@pytest.fixture
+def ledger():
+    """Row counts of everything orders and payments write, and every product's stock, read fresh (to prove a
+    refusal wrote nothing): `before = ledger()` ... `assert ledger() == before`."""
+    return read_ledger
+
+
+@pytest.fixture
+def stripe_at(app):
+    """Point the app's Stripe client somewhere else for a while (and with another timeout); restored after."""
+
+    @contextmanager
+    def stripe_at(api_base: str, timeout_seconds: float | None = None) -> Iterator[None]:
+        saved = {key: app.config[key] for key in ("STRIPE_API_BASE", "STRIPE_TIMEOUT_SECONDS")}
+        app.config["STRIPE_API_BASE"] = api_base
+        if timeout_seconds is not None:
+            app.config["STRIPE_TIMEOUT_SECONDS"] = timeout_seconds
+        app.extensions.pop("stripe_client", None)  # rebuilt from the config on next use
+        try:
+            yield
+        finally:
+            app.config.update(saved)
+            app.extensions.pop("stripe_client", None)
+
+    return stripe_at
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The session's app served over real HTTP on 127.0.0.1 (each request in its own app context)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    with serving(server):
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 @pytest.fixture
@@ -168,56 +230,16 @@ def pay(app, client, stripe_client):
     """The shopper confirms the order's PaymentIntent at Stripe with a card, then Stripe's event arrives."""
 
     def pay(order: dict, card: str = "pm_card_visa", event_id: str | None = None):
-        intent_id = order["payment"]["payment_intent_id"]
-        stripe_client.v1.payment_intents.update(intent_id, {"payment_method": card})
-        try:
-            intent = stripe_client.v1.payment_intents.confirm(intent_id)
-            event_type = "payment_intent.succeeded" if intent.status == "succeeded" else None
-        except stripe.CardError:
-            intent = stripe_client.v1.payment_intents.retrieve(intent_id)
-            event_type = "payment_intent.payment_failed"
-        body = json.loads(str(intent))
+        intent, declined = confirm_intent(stripe_client, order["payment"]["payment_intent_id"], card)
+        event_type = "payment_intent.payment_failed" if declined else (
+            "payment_intent.succeeded" if intent.status == "succeeded" else None)
         if event_type is None:
             return intent
-        response = post_event(client, app, event_type, body, event_id)
+        response = post_event(client, app, event_type, json.loads(str(intent)), event_id)
         assert response.status_code == 200, response.json
         return intent
 
     return pay
-
-
-def order_body(market, lines, fulfillment="pickup", **extra) -> dict:
-    """A POST /orders body: lines are (product, quantity) pairs."""
-    body = {"market_id": market.id, "fulfillment": fulfillment,
-            "items": [{"product_id": product.id, "quantity": quantity} for product, quantity in lines]}
-    if fulfillment == "delivery":
-        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905}
-    return body | extra
-
-
-def place_order(client, headers, body, key: str | None = None):
-    return client.post("/api/v1/orders", json=body, headers=headers | {"Idempotency-Key": key or uuid.uuid4().hex})
-
-
-@dataclass
-class Stand:
-    """A stall, its owner (signed in) and the product it sells in the tests."""
-
-    stall: Stall
-    owner: User
-    headers: dict
-    product: Product
-
-
-@dataclass
-class Shop:
-    """One market with its association admin and a shopper, all signed in, and its stands."""
-
-    market: Market
-    admin_headers: dict
-    shopper: User
-    headers: dict
-    stands: list[Stand] = field(default_factory=list)
 
 
 @pytest.fixture
@@ -266,8 +288,11 @@ def paid_order(client, shop, checkout, pay):
     def paid_order(fulfillment: str = "pickup") -> dict:
         placed = checkout([(shop.stands[0].product, 2), (shop.stands[1].product, 1)], fulfillment)
         pay(placed)
-        resp = client.get(f"/api/v1/orders/{placed['id']}", headers=shop.headers)
-        assert resp.json["status"] == "paid", resp.json
-        return resp.json
+
+        def paid() -> dict | None:  # at once when jobs run inline; soon when the real worker processes the event
+            order = client.get(f"/api/v1/orders/{placed['id']}", headers=shop.headers).json
+            return order if order["status"] == "paid" else None
+
+        return eventually(paid)
 
     return paid_order

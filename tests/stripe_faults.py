@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.helpers import make_overdue, read_order, serving
+
 # (method, path regex) -> a function of the path's match giving (status, JSON body)
 Rule = tuple[str, str, Callable[[re.Match], tuple[int, dict]]]
+CANCEL = ("POST", r"/v1/payment_intents/(pi_\w+)/cancel")
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -58,11 +60,16 @@ def faulty_stripe(upstream: str, rules: list[Rule]) -> Iterator[tuple[str, list[
         do_GET = do_POST = do_DELETE = _handle
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_port}", answered
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+
+
+def expire_behind_stripes_back(client, shop, placed: dict, localstripe_url: str, stripe_at) -> None:
+    """A Stripe that answers the cancel with "canceled" but keeps the intent payable: the order expires here
+    while the shopper can still pay it (the state older code left behind whenever a cancel went wrong)."""
+    lie = ("POST", CANCEL[1], lambda match: (200, {"id": match.group(1), "object": "payment_intent",
+                                                   "status": "canceled", "amount": placed["total"],
+                                                   "currency": "krw"}))
+    make_overdue(placed["id"])
+    with faulty_stripe(localstripe_url, [lie]) as (url, _), stripe_at(url):
+        assert read_order(client, shop, placed["id"])["status"] == "expired"

@@ -31,6 +31,26 @@ def worker_environment(app) -> dict[str, str]:
     return env
 
 
+def start_worker(app, log_path: Path) -> subprocess.Popen:
+    """Start the worker (Huey's consumer, JSON logs) on the app's queue; periodic jobs off (tests call them)."""
+    command = [sys.executable, "-m", "market_app.worker",
+               "--workers", "2", "--worker-type", "thread", "--delay", "0.05", "--max-delay", "0.2",
+               "--scheduler-interval", "1", "--no-periodic"]
+    with log_path.open("wb") as log:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=worker_environment(app), stdout=log,
+                                stderr=subprocess.STDOUT)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """Stop it the way a deploy or a crash-restart does (SIGTERM; killed if it hangs)."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture
 def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
     """A running worker; jobs the app queues during the test go to it (the queue is emptied first)."""
@@ -38,21 +58,11 @@ def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
     huey.immediate = False
     huey.flush()
     log_path = tmp_path / "worker.log"
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "market_app.worker.huey",
-               "--workers", "2", "--worker-type", "thread", "--delay", "0.05", "--max-delay", "0.2",
-               "--scheduler-interval", "1", "--no-periodic"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=worker_environment(app), stdout=log,
-                                   stderr=subprocess.STDOUT)
+    process = start_worker(app, log_path)
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
         huey.flush()
         huey.immediate = True
         if process.returncode not in (0, -15):

@@ -10,6 +10,7 @@ for a row that was committed (a periodic sweep catches what a crash between the 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,15 +18,18 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey import signals as huey_signals
 
-from market_app.core import uow
+from market_app.core import logs, uow
 from market_app.core.db import db
 
 log = logging.getLogger(__name__)
 _KEY = "huey"
 _JOBS = "jobs"
 
-__all__ = ["JobOptions", "crontab", "enqueue", "huey_of", "init_app", "job", "register"]
+_FAILED = "failed:"  # broker counter per job name: runs that raised
+
+__all__ = ["JobOptions", "QueueStats", "crontab", "enqueue", "huey_of", "init_app", "job", "register", "stats"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,27 @@ def init_app(app: Flask) -> Huey:
         huey = SqliteHuey(name, filename=str(path), immediate=immediate, utc=True)
     app.extensions[_KEY] = huey
     app.extensions[_JOBS] = {}
+
+    @huey.signal(huey_signals.SIGNAL_ERROR)
+    def count_failure(signal, task, exc=None):
+        # In the broker, not in the worker's memory: every app server's /metrics reads the same count.
+        huey.storage.incr(_FAILED + task.name)
+
     return huey
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    queued: int
+    scheduled: int
+    failed: dict[str, int]
+
+
+def stats(app: Flask) -> QueueStats:
+    """Depth of the queue and failures per job, read from the broker (raises if it does not answer)."""
+    huey = huey_of(app)
+    failed = {name: huey.storage.incr(_FAILED + name, 0) for name in app.extensions[_JOBS]}
+    return QueueStats(huey.pending_count(), huey.scheduled_count(), failed)
 
 
 def huey_of(app: Flask) -> Huey:
@@ -70,20 +94,36 @@ def register(app: Flask, name: str, func: Callable, *, periodic: crontab | None 
 
 
 def _runner(app: Flask, name: str, func: Callable) -> Callable:
-    def run(*args, **kwargs):
+    def run(*args, _request_id: str | None = None, **kwargs):
         if has_app_context() and current_app._get_current_object() is app:
-            # Immediate mode inside a request or test: the caller's context and session.
+            # Immediate mode inside a request or test: the caller's context, session and request id.
             with uow.unit_of_work():
                 return func(*args, **kwargs)
-        with app.app_context():
-            try:
-                with uow.unit_of_work():
-                    return func(*args, **kwargs)
-            finally:
-                db.session.remove()
+        token = logs.bind_request_id(_request_id)  # the request that queued it, on every line the job logs
+        started = time.perf_counter()
+        log.info("job %s started", name, extra={"job": name})
+        try:
+            with app.app_context():
+                try:
+                    with uow.unit_of_work():
+                        result = func(*args, **kwargs)
+                finally:
+                    db.session.remove()
+        except Exception as error:
+            log.warning("job %s failed: %r", name, error, extra={"job": name, "duration_ms": _ms(started)})
+            raise
+        else:
+            log.info("job %s done", name, extra={"job": name, "duration_ms": _ms(started)})
+            return result
+        finally:
+            logs.reset_request_id(token)
 
     run.__name__ = name.replace(".", "_")
     return run
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 def job(name: str, app: Flask | None = None):
@@ -94,11 +134,12 @@ def job(name: str, app: Flask | None = None):
 def enqueue(name: str, *args, eta: datetime | None = None, delay: float | None = None) -> None:
     """Queue job name once the current unit of work commits (at eta, or after delay seconds, if given)."""
     wrapper = job(name)
+    carried = {"_request_id": logs.current_request_id()} if logs.current_request_id() else {}
 
     def send() -> None:
         if eta is None and delay is None:
-            wrapper(*args)
+            wrapper(*args, **carried)
         else:
-            wrapper.schedule(args=args, eta=eta, delay=delay)
+            wrapper.schedule(args=args, kwargs=carried, eta=eta, delay=delay)
 
     uow.after_commit(send)

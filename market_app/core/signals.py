@@ -20,3 +20,12 @@ order_status_changed = _signals.signal("order-status-changed")  # kwargs: from_s
 order_closed = _signals.signal("order-closed")  # cancelled or expired; kwargs: status, reason
 # orders -- sender: the StallOrder; kwargs: from_status, to_status, actor_id, note
 stall_order_moved = _signals.signal("stall-order-moved")
+
+# delivery -- sender: the Delivery; kwargs: from_status, to_status, actor_id, note
+delivery_moved = _signals.signal("delivery-moved")
+delivery_ready = _signals.signal("delivery-ready")  # every remaining stall order is ready or at the desk
+# delivery -- sender: the Pickup (a pickup order at the market's desk); kwargs: from_status, to_status, actor_id
+pickup_moved = _signals.signal("pickup-moved")
+
+# live -- sender: the LiveSession; kwargs: from_status (None when scheduled), to_status, actor_id (None: the clock)
+live_session_moved = _signals.signal("live-session-moved")

@@ -63,9 +63,11 @@ def read(scope: str) -> int | None:
     reader = current_app.extensions.get(_READER)
     if reader is None:
         engine = db.engine
-        # An in-memory SQLite database lives in one connection only: read it there.
+        # An in-memory SQLite database lives in one connection only, and tests that run in one rolled-back
+        # transaction allow no second connection: read in the request's session there.
         in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-        reader = current_app.extensions[_READER] = SessionVersionReader() if in_memory else VersionReader(engine)
+        own = current_app.config.get("PUBLIC_CACHE_OWN_CONNECTION", True) and not in_memory
+        reader = current_app.extensions[_READER] = VersionReader(engine) if own else SessionVersionReader()
     return reader.read(scope)
 
 
@@ -154,7 +156,7 @@ def bumped_in_transaction() -> bool:
     return False
 
 
-@sa.event.listens_for(db.session, "after_flush")
+@sa.event.listens_for(so.Session, "after_flush")  # every session class (tests use their own)
 def _scopes_of_flushed_rows(session: so.Session, _context) -> None:
     scopes: set[str] = set()
     for obj in (*session.new, *session.deleted):
@@ -180,7 +182,7 @@ def _watched_tables() -> set[sa.Table]:
     return tables
 
 
-@sa.event.listens_for(db.session, "do_orm_execute")
+@sa.event.listens_for(so.Session, "do_orm_execute")
 def _refuse_untouched_core_writes(state: so.ORMExecuteState) -> None:
     """A Core UPDATE/DELETE/INSERT on a table that cached reads show must come with touch(): the flush hook cannot
     see which market it changes. Refused in tests and debug mode (a forgotten touch() would serve old answers)."""

@@ -4,6 +4,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from market_app.core import uow
 from market_app.core.db import db
 from market_app.demo.data import DEMO_PASSWORD
 from market_app.demo.seed import any_market, demo_loaded, demo_logins, seed_demo
@@ -24,7 +25,7 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     else:
         world = seed_demo()
-        db.session.commit()
+        uow.commit()  # then the jobs the demo queued (reminders, a session's automatic start) go to the queue
         for market in world.markets.values():
             stalls = db.session.scalar(sa.select(sa.func.count()).where(Stall.market_id == market.id))
             click.echo(f"Loaded {market.name} (market id {market.id}): {stalls} stalls, "

@@ -47,15 +47,13 @@ MARKETS = (
         "name": "망원시장", "slug": "mangwon", "region": "서울 마포구",
         "address": "서울특별시 마포구 포은로8길 14 (망원동)", "lat": 37.5559, "lng": 126.9063,
         "timezone": "Asia/Seoul", "commission_bps": 300, "hours": every_day("09:00-21:00"),
-        "map_width": 600, "map_height": 200, "delivery_enabled": True, "delivery_base_fee": 3000,
-        "free_delivery_threshold": 30000, "min_order_amount": 10000,
+        "map_width": 600, "map_height": 200,
     },
     {
         "name": "광장시장", "slug": "gwangjang", "region": "서울 종로구",
         "address": "서울특별시 종로구 창경궁로 88 (예지동)", "lat": 37.5701, "lng": 126.9996,
         "timezone": "Asia/Seoul", "commission_bps": 250, "hours": every_day("09:00-23:00"),
-        "map_width": 400, "map_height": 400, "delivery_enabled": True, "delivery_base_fee": 3500,
-        "free_delivery_threshold": 40000, "min_order_amount": 12000,
+        "map_width": 400, "map_height": 400,
     },
 )
 

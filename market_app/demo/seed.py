@@ -34,6 +34,8 @@ from market_app.demo.data import (
     SURNAMES,
     DemoStall,
 )
+from market_app.demo.delivery import seed_delivery_settings, seed_past_deliveries
+from market_app.demo.live import seed_live
 from market_app.demo.stalls import MARKET_STALLS
 from market_app.markets import services as markets
 from market_app.markets.models import Market, Stall
@@ -177,7 +179,8 @@ def seed_products(world: DemoWorld) -> None:
     db.session.flush()
 
 
-SEED_STEPS = (seed_accounts, seed_markets, seed_stalls, seed_products)
+SEED_STEPS = (seed_accounts, seed_markets, seed_stalls, seed_products, seed_delivery_settings, seed_past_deliveries,
+              seed_live)
 
 
 def seed_demo() -> DemoWorld:

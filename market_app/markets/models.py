@@ -50,11 +50,7 @@ class Market(CachedContent, TimestampMixin, db.Model):
     hours: so.Mapped[dict | None] = so.mapped_column(sa.JSON)
     map_width: so.Mapped[int] = so.mapped_column(default=100)
     map_height: so.Mapped[int] = so.mapped_column(default=100)
-    # Delivery basics used at checkout; zones and time slots belong to the delivery domain.
-    delivery_enabled: so.Mapped[bool] = so.mapped_column(default=True)
-    delivery_base_fee: so.Mapped[int] = so.mapped_column(default=3000)
-    free_delivery_threshold: so.Mapped[int | None] = so.mapped_column(default=None)
-    min_order_amount: so.Mapped[int] = so.mapped_column(default=0)
+    # Delivery terms (rings, free-over, minimum order, slots) live in the delivery domain's settings.
 
     stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
     def cache_scopes(self):

@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from market_app.accounts.schemas import UserSchema
 from market_app.core.hours import HoursError, validate_hours
-from market_app.core.schemas import BaseSchema, won
+from market_app.core.schemas import BaseSchema
 from market_app.markets.models import STALL_CATEGORIES, MemberRole, StallStatus
 
 
@@ -45,10 +45,6 @@ class MarketSchema(BaseSchema):
     hours = hours_field(load_default=None)
     map_width = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, 10000))
     map_height = fields.Integer(strict=True, load_default=100, validate=validate.Range(1, 10000))
-    delivery_enabled = fields.Boolean(load_default=True)
-    delivery_base_fee = won(load_default=3000)
-    free_delivery_threshold = won(load_default=None, allow_none=True)
-    min_order_amount = won(load_default=0)
     distance_km = fields.Float(dump_only=True, metadata={"description": "km from lat/lng; null unless they were given"})
 
     @validates("timezone")

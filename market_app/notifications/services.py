@@ -2,13 +2,14 @@
 user and key, so the same event handled twice (a retried job, a redelivered webhook) tells once."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.accounts.models import User
+from market_app.core import jobs, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import NotFound
 from market_app.notifications.models import Notification
@@ -54,6 +55,26 @@ def notify(user_ids: Iterable[int], message: Message) -> None:
     user_ids = list(user_ids)
     for channel in current_app.extensions[_KEY]:
         channel.deliver(user_ids, message)
+
+
+FAN_OUT_JOB = "notifications.fan_out"
+FAN_OUT_BATCH = 500
+
+
+def notify_later(user_ids: Iterable[int], message: Message) -> None:
+    """Tell many people (a live session's subscribers, a market's shoppers) from the task worker, once the
+    caller's unit of work commits; the request does not wait for thousands of rows."""
+    jobs.enqueue(FAN_OUT_JOB, sorted(set(user_ids)), asdict(message))
+
+
+def fan_out(user_ids: list[int], message: dict, batch_size: int = FAN_OUT_BATCH) -> int:
+    """The fan-out job: notify in batches, each committed on its own, so a retry after a crash only repeats
+    work that the (user, key) uniqueness turns into nothing."""
+    note = Message(**message)
+    for start in range(0, len(user_ids), batch_size):
+        notify(user_ids[start:start + batch_size], note)
+        uow.commit()
+    return len(user_ids)
 
 
 def inbox_query(user: User, unread: bool | None = None) -> sa.Select:

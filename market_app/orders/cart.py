@@ -8,8 +8,9 @@ from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.markets.models import Market, StallStatus
 from market_app.markets.services import get_market
+from market_app.orders import hooks
 from market_app.orders.models import Cart, CartItem
-from market_app.orders.pricing import delivery_fee, price_lines
+from market_app.orders.pricing import price_lines
 
 MAX_CART_LINES = 100
 
@@ -73,15 +74,18 @@ def view(user: User, market: Market) -> dict:
         products = {p.id: p for p in db.session.scalars(
             sa.select(Product).where(Product.id.in_([i.product_id for i in cart.items])))}
         lines = [(products[i.product_id], i.quantity) for i in cart.items]
-        for priced in price_lines(lines, utcnow()):
+        wanted = {i.product_id: i.quantity for i in cart.items}  # a line split at a live offer's cap is one wish
+        for priced in price_lines(lines, utcnow(), user.id):
             product = priced.product
             entries.append({"product_id": product.id, "stall_id": product.stall_id, "stall_name": product.stall.name,
                             "name": product.name, "unit": product.unit, "unit_price": priced.unit_price,
                             "list_price": product.price, "quantity": priced.quantity, "line_total": priced.line_total,
                             "live_session_id": priced.live_session_id,
-                            "problem": _problem(product, priced.quantity)})
+                            "problem": _problem(product, wanted[product.id])})
     subtotal = sum(e["line_total"] for e in entries if e["problem"] is None)
-    fee = delivery_fee(market, subtotal) if subtotal else 0
-    return {"market_id": market.id, "items": entries, "subtotal": subtotal, "delivery_fee": fee,
-            "total_with_delivery": subtotal + fee, "min_order_amount": market.min_order_amount,
-            "free_delivery_threshold": market.free_delivery_threshold}
+    terms_of = hooks.current().delivery_terms
+    terms = terms_of(market, subtotal) if terms_of else hooks.DeliveryTerms(False, 0, 0, None)
+    fee = terms.fee if terms.enabled and subtotal else 0
+    return {"market_id": market.id, "items": entries, "subtotal": subtotal, "delivery_available": terms.enabled,
+            "delivery_fee": fee, "total_with_delivery": subtotal + fee, "min_order_amount": terms.min_order,
+            "free_delivery_threshold": terms.free_over}

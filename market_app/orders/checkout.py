@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
-from market_app.core import jobs, uow
+from market_app.core import jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.core.money import MAX_PAYMENT_WON, MIN_PAYMENT_WON
@@ -30,7 +30,7 @@ from market_app.orders.models import (
     StallOrder,
     StallOrderStatus,
 )
-from market_app.orders.pricing import PricedLine, delivery_fee, price_lines
+from market_app.orders.pricing import PricedLine, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
 
@@ -46,8 +46,12 @@ class Checkout:
     fulfillment: Fulfillment
     delivery: dict | None
     note: str | None
-    delivery_fee: int = 0
+    delivery_charge: hooks.DeliveryCharge | None = None  # set by the delivery participant in prepare()
     extras: dict = field(default_factory=dict)  # what participants computed for their own reserve()
+
+    @property
+    def delivery_fee(self) -> int:
+        return self.delivery_charge.fee if self.delivery_charge else 0
 
     @property
     def subtotal(self) -> int:
@@ -58,8 +62,10 @@ class Checkout:
         return self.subtotal + self.delivery_fee
 
     def index_of(self, product_id: int) -> int:
-        """The line's position in the request, to name it in an error."""
-        return next(i for i, line in enumerate(self.lines) if line.product.id == product_id)
+        """The line's position in the request, to name it in an error (a line split between a special and the
+        list price is one line of the request)."""
+        products = list(dict.fromkeys(line.product.id for line in self.lines))
+        return products.index(product_id)
 
 
 def request_hash(body: dict) -> str:
@@ -98,7 +104,7 @@ def _load_line(market: Market, index: int, product_id: int, quantity: int, produ
     return product
 
 
-def prepare(data: dict) -> Checkout:
+def prepare(data: dict, shopper: User) -> Checkout:
     """Everything that can be checked before money or stock is touched."""
     market = db.session.get(Market, data["market_id"])
     if market is None:
@@ -113,12 +119,12 @@ def prepare(data: dict) -> Checkout:
         sa.select(Product).where(Product.id.in_(seen)).options(so.joinedload(Product.stall)))}
     lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
              for i, item in enumerate(items)]
-    checkout = Checkout(market, price_lines(lines, utcnow()), data["fulfillment"], data.get("delivery"),
+    checkout = Checkout(market, price_lines(lines, utcnow(), shopper.id), data["fulfillment"], data.get("delivery"),
                         data.get("note"))
-    if checkout.fulfillment == Fulfillment.DELIVERY:
-        _check_delivery(checkout)
     for participant in hooks.current().participants:
         participant.prepare(checkout)
+    if checkout.fulfillment == Fulfillment.DELIVERY and checkout.delivery_charge is None:
+        raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
     if checkout.total < MIN_PAYMENT_WON:
         # Stripe refuses smaller charges (a 0-won basket cannot even be asked for): refuse before opening a payment.
         raise InvalidInput("items", f"An order must come to at least {MIN_PAYMENT_WON} won.")
@@ -126,17 +132,6 @@ def prepare(data: dict) -> Checkout:
         raise InvalidInput("items", f"An order can come to at most {MAX_PAYMENT_WON:,} won (one card payment); "
                                     "split it into several orders.")
     return checkout
-
-
-def _check_delivery(checkout: Checkout) -> None:
-    market = checkout.market
-    if not market.delivery_enabled:
-        raise InvalidInput("fulfillment", "This market does not deliver; choose pickup.")
-    if not checkout.delivery:
-        raise InvalidInput("delivery", "Delivery needs an address with lat and lng.")
-    if checkout.subtotal < market.min_order_amount:
-        raise InvalidInput("items", f"Delivery needs an order of at least {market.min_order_amount} won.")
-    checkout.delivery_fee = delivery_fee(market, checkout.subtotal)
 
 
 def _refuse_hoarding(user: User, market: Market) -> None:
@@ -165,12 +160,15 @@ def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
 
 
 def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str, body_hash: str) -> Order:
-    delivery = checkout.delivery or {}
+    delivery, charge = checkout.delivery or {}, checkout.delivery_charge
     order = Order(
         reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
         subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, discount=0, total=checkout.total,
         note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
-        delivery_lng=delivery.get("lng"), delivery_slot_start=delivery.get("slot_start"),
+        delivery_lng=delivery.get("lng"), delivery_slot_start=charge.slot_start if charge else None,
+        delivery_slot_end=charge.slot_end if charge else None,
+        delivery_distance_km=charge.distance_km if charge else None,
+        delivery_zone_km=charge.zone_up_to_km if charge else None,
         idempotency_key=idempotency_key, request_hash=body_hash,
         expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
     )
@@ -225,7 +223,7 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
-    checkout = prepare(data)
+    checkout = prepare(data, user)
     _refuse_hoarding(user, checkout.market)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
@@ -240,6 +238,7 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
                                                          IdempotencyClaim.idempotency_key == idempotency_key)
                        .values(order_id=order.id))
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
+    metrics.count_order_placed()
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart
         cart.clear(user, checkout.market)
     return order, True

@@ -1,6 +1,6 @@
 """Extension points of checkout and refunds, registered at app start by the domains above orders: special prices (live
-offers) and reservation participants (stock, a delivery slot's place, a live offer's cap). Orders never imports
-those domains; they plug in here."""
+offers), reservation participants (stock, a delivery slot's place, a live offer's cap) and the delivery terms the
+cart shows. Orders never imports those domains; they plug in here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 if TYPE_CHECKING:
     from market_app.catalog.models import Product
+    from market_app.markets.models import Market
     from market_app.orders.checkout import Checkout
     from market_app.orders.models import Order, StallOrder
 
@@ -21,17 +22,47 @@ if TYPE_CHECKING:
 class SpecialPrice:
     unit_price: int
     live_session_id: int | None = None
+    # Units still to be had at this price (a live offer's remaining cap, or what the shopper may still buy at it);
+    # None: any number. The rest of a line is priced at the list price, as a line of its own.
+    max_quantity: int | None = None
 
 
-# An override sees the products being bought and the time, and returns special prices by product id.
-PriceOverride = Callable[["Sequence[Product]", datetime], "dict[int, SpecialPrice]"]
+# An override sees the products being bought, the time and the shopper (None: nobody signed in), and returns
+# special prices by product id.
+PriceOverride = Callable[["Sequence[Product]", datetime, "int | None"], "dict[int, SpecialPrice]"]
+
+
+@dataclass(frozen=True)
+class DeliveryCharge:
+    """What the delivery participant decided in prepare(): the fee charged and what it was computed from. The
+    order keeps it as it keeps its items' prices."""
+
+    fee: int
+    distance_km: float
+    zone_up_to_km: float
+    slot_start: datetime
+    slot_end: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryTerms:
+    """A market's delivery terms before the address is known (the cart shows them): the nearest ring's fee for a
+    subtotal (0 from free_over), the minimum order and the free-delivery threshold."""
+
+    enabled: bool
+    fee: int
+    min_order: int
+    free_over: int | None
+
+
+DeliveryTermsOf = Callable[["Market", int], DeliveryTerms]
 
 
 class ReservationParticipant:
     """Something an order holds from placement until it closes. Every method may be left as it is.
 
     prepare: before any money or stock is touched; check and refuse (InvalidInput naming the field), or add to
-             the checkout (a delivery fee).
+             the checkout (checkout.delivery_charge: a delivery order without one is refused).
     reserve: inside the order's transaction, after its rows are built; take the place atomically or raise.
     release_stall_order: a stall order closed (rejected, cancelled): give back what it held.
     release_order: the order closed (cancelled, expired): give back what the order as a whole held.
@@ -66,6 +97,7 @@ class CheckoutHooks:
     price_overrides: list[PriceOverride] = field(default_factory=list)
     participants: list[ReservationParticipant] = field(default_factory=list)
     refund_guards: list[RefundGuard] = field(default_factory=list)
+    delivery_terms: DeliveryTermsOf | None = None  # None: no market delivers
 
 
 _KEY = "orders.checkout_hooks"

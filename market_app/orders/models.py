@@ -84,6 +84,14 @@ class Order(TimestampMixin, db.Model):
     delivery_lat: so.Mapped[float | None]
     delivery_lng: so.Mapped[float | None]
     delivery_slot_start: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    delivery_slot_end: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    # The distance and ring the delivery fee was computed from at checkout, kept like the items' prices.
+    delivery_distance_km: so.Mapped[float | None]
+    delivery_zone_km: so.Mapped[float | None]
+    # Set by the delivery domain when the order is paid (through services.link_fulfillment). Plain ids, not
+    # foreign keys: orders sits below delivery and never names its tables.
+    delivery_id: so.Mapped[int | None]
+    pickup_id: so.Mapped[int | None]
     idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(255))
     request_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
@@ -164,7 +172,8 @@ class OrderItem(db.Model):
     line_total: so.Mapped[int]
     # How many units came out of tracked stock (0 when the product did not track stock); released exactly.
     reserved_quantity: so.Mapped[int] = so.mapped_column(default=0)
-    live_session_id: so.Mapped[int | None]
+    # The live session whose price the line got (by table name: orders never imports live).
+    live_session_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("live_sessions.id"), index=True)
 
 
 class StallOrderEvent(TimelineEventMixin, db.Model):

@@ -2,7 +2,7 @@
 a delivery slot's place, a live offer's cap), taken in one step at checkout and given back in one place."""
 
 from market_app.orders import hooks
-from market_app.orders.models import Order, StallOrder
+from market_app.orders.models import Order, StallOrder, StallOrderStatus
 
 
 def reserve(checkout, order: Order) -> None:
@@ -17,7 +17,8 @@ def release_stall_order(stall_order: StallOrder) -> None:
 
 def release_order(order: Order) -> None:
     for stall_order in order.stall_orders:
-        release_stall_order(stall_order)
+        if stall_order.status != StallOrderStatus.HANDED_OVER:  # those goods have left the stall: no stock back
+            release_stall_order(stall_order)
     for participant in hooks.current().participants:
         participant.release_order(order)
 

@@ -17,7 +17,8 @@ class DeliveryInSchema(BaseSchema):
     address = fields.String(required=True, validate=validate.Length(1, 255))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    slot_start = fields.AwareDateTime(load_default=None, allow_none=True)
+    slot_start = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+        "description": "Start of an open slot (GET /markets/{id}/delivery/slots); required for delivery"})
 
 
 class OrderCreateSchema(BaseSchema):
@@ -99,6 +100,11 @@ class DeliveryOutSchema(BaseSchema):
     lat = fields.Float(attribute="delivery_lat")
     lng = fields.Float(attribute="delivery_lng")
     slot_start = fields.DateTime(attribute="delivery_slot_start", allow_none=True)
+    slot_end = fields.DateTime(attribute="delivery_slot_end", allow_none=True)
+    distance_km = fields.Float(attribute="delivery_distance_km", allow_none=True,
+                               metadata={"description": "Great-circle distance from the market the fee was set by"})
+    zone_up_to_km = fields.Float(attribute="delivery_zone_km", allow_none=True,
+                                 metadata={"description": "The delivery ring (its outer radius) the fee came from"})
 
 
 class OrderSchema(BaseSchema):
@@ -114,6 +120,9 @@ class OrderSchema(BaseSchema):
     total = fields.Integer()
     note = fields.String(allow_none=True)
     delivery = fields.Method("_delivery")
+    delivery_id = fields.Integer(allow_none=True, metadata={"description": "null until the order is paid"})
+    pickup_id = fields.Integer(allow_none=True, metadata={
+        "description": "A pickup order's ticket at the market's desk; null until the order is paid"})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
@@ -153,7 +162,8 @@ class CartSchema(BaseSchema):
     market_id = fields.Integer()
     items = fields.List(fields.Nested(CartLineSchema))
     subtotal = fields.Integer(metadata={"description": "Lines that can be bought now"})
-    delivery_fee = fields.Integer()
+    delivery_available = fields.Boolean()
+    delivery_fee = fields.Integer(metadata={"description": "The nearest ring's fee; the address may cost more"})
     total_with_delivery = fields.Integer()
     min_order_amount = fields.Integer()
     free_delivery_threshold = fields.Integer(allow_none=True)

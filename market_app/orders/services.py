@@ -73,7 +73,7 @@ def _refund_closed_part(order: Order, stall_order: StallOrder, actor: User | Non
 
 def _close_order(order: Order, status: OrderStatus, actor: User | None, reason: str) -> None:
     for stall_order in order.stall_orders:
-        if stall_order.status not in CLOSED_STALL_ORDER_STATUSES:
+        if STALL_ORDER_MACHINE.can(A.CANCEL, stall_order.status):  # a part already handed over stays handed over
             _move(stall_order, A.CANCEL, actor.id if actor else None, reason)
     reservations.release_order(order)
     set_status(order, status)
@@ -102,6 +102,43 @@ def _refund_everything(order: Order, payment: Payment, reason: str, actor: User 
     for stall_order in order.stall_orders:
         payments.refund_rest(payment, stall_order.subtotal, stall_order.id, reason, actor_id)
     payments.refund_rest(payment, order.delivery_fee, None, f"{reason} (delivery fee)", actor_id)
+
+
+# --- the market's delivery desk (called by the delivery domain) ----------------------------------------
+
+
+def link_fulfillment(order: Order, *, delivery_id: int | None = None, pickup_id: int | None = None) -> None:
+    """Record the delivery (or desk pickup) the delivery domain opened for this paid order."""
+    if delivery_id is not None:
+        order.delivery_id = delivery_id
+    if pickup_id is not None:
+        order.pickup_id = pickup_id
+
+
+def hand_over(stall_order: StallOrder, actor_id: int | None, note: str | None) -> None:
+    """The desk received the stall's part, or the courier took it from the desk: the stall's own hand-over move."""
+    order = stall_order.order
+    if order.paid_at is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        raise InvalidTransition(f"Cannot hand over: the order is {order.status.value}.")
+    _move(stall_order, A.HAND_OVER, actor_id, note)
+    refresh_status(order)
+
+
+def refund_undelivered(order: Order, actor: User, reason: str) -> Order:
+    """The market gives up on delivering a paid order (its delivery failed or was cancelled): parts not yet handed
+    over are cancelled (stock back), and the shopper gets back every won still paid, goods and delivery fee."""
+    if order.paid_at is None or order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        raise InvalidTransition(f"The order is {order.status.value}: nothing to refund here.")
+    for stall_order in order.stall_orders:
+        if stall_order.status == S.HANDED_OVER:  # a part the desk received may have been paid out meanwhile
+            lock_row(StallOrder, stall_order.id)
+            for guard in hooks.current().refund_guards:
+                guard(stall_order)
+    _close_order(order, OrderStatus.CANCELLED, actor, reason)
+    payment = payments.payment_for_order(order.id)
+    if payment is not None:
+        _refund_everything(order, payment, reason, actor)
+    return order
 
 
 # --- expiry --------------------------------------------------------------------------------------------

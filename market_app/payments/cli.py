@@ -1,4 +1,6 @@
-"""CLI for schedulers: send refunds that Stripe did not confirm yet (it was down or slow)."""
+"""CLI for operators: send refunds that Stripe did not confirm yet (the task worker does it on its own)."""
+
+import sys
 
 import click
 
@@ -7,5 +9,8 @@ from market_app.payments.services import send_pending_refunds
 
 @click.command("send-pending-refunds")
 def send_refunds() -> None:
-    """Retry pending refunds with their original idempotency keys."""
-    click.echo(f"sent {send_pending_refunds()} pending refund(s)")
+    """Send pending refunds this run can claim; says what was really sent (exit 1 if Stripe is unreachable)."""
+    report = send_pending_refunds()
+    click.echo(str(report))
+    if report.unreachable:
+        sys.exit(1)

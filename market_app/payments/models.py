@@ -29,7 +29,7 @@ FINAL_PAYMENT_STATUSES = (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
 
 
 class RefundStatus(enum.StrEnum):
-    PENDING = "pending"  # recorded, not yet confirmed by Stripe (retried until it is)
+    PENDING = "pending"  # recorded, not yet confirmed by Stripe (retried until it is; claimed_at while being sent)
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
@@ -73,22 +73,40 @@ class Refund(TimestampMixin, db.Model):
     stall_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stall_orders.id"), index=True)
     amount: so.Mapped[int]
     reason: so.Mapped[str] = so.mapped_column(sa.String(255))
-    status: so.Mapped[RefundStatus] = so.mapped_column(str_enum(RefundStatus, 30), default=RefundStatus.PENDING)
+    status: so.Mapped[RefundStatus] = so.mapped_column(str_enum(RefundStatus, 30), default=RefundStatus.PENDING,
+                                                       index=True)
     stripe_refund_id: so.Mapped[str | None] = so.mapped_column(sa.String(255), unique=True)
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # Set (and committed) by the one run that sends the refund to Stripe, cleared with the outcome: a second
+    # run never sends a claimed refund. A claim older than REFUND_CLAIM_SECONDS belongs to a run that died.
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     payment: so.Mapped[Payment] = so.relationship(back_populates="refunds")
 
 
+class WebhookEventStatus(enum.StrEnum):
+    RECEIVED = "received"  # stored and answered 200; a job processes it (retried until it succeeds)
+    PROCESSED = "processed"
+
+
 class WebhookEvent(db.Model):
-    """Stripe event ids already processed: a redelivered event is acknowledged and ignored."""
+    """Every verified Stripe event, stored on receipt (a redelivered id is acknowledged and ignored), then
+    processed once by a job."""
 
     __tablename__ = "webhook_events"
 
     id: so.Mapped[str] = so.mapped_column(sa.String(255), primary_key=True)
     type: so.Mapped[str] = so.mapped_column(sa.String(100))
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
+    payload: so.Mapped[str | None] = so.mapped_column(sa.Text)  # the verified body, as Stripe sent it
+    status: so.Mapped[WebhookEventStatus] = so.mapped_column(
+        str_enum(WebhookEventStatus, 20), default=WebhookEventStatus.RECEIVED, server_default="processed",
+        index=True)
+    result: so.Mapped[str | None] = so.mapped_column(sa.String(40))  # processed, unchanged, ignored, ...
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    processed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
 
 
 class QuickPayStatus(enum.StrEnum):

@@ -23,11 +23,12 @@ blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Stripe 
 @blp.response(200, WebhookResultSchema)
 @blp.errors(400, 503)
 def stripe_webhook():
-    """Stripe's signed events: verified, each processed once, never moving a payment backwards"""
-    event = services.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
-    result = services.handle_event(event)
-    uow.commit()
-    return {"received": True, "result": result}
+    """Stripe's signed events: verified, stored and answered at once, each processed once by a job"""
+    payload = request.get_data()
+    event = services.verify_event(payload, request.headers.get("Stripe-Signature"))
+    result = services.receive_event(event, payload)
+    uow.commit()  # then its job is queued
+    return {"received": True, "event_id": event.id, "result": result}
 
 
 def _quick_pay_view(pay_request) -> dict:

@@ -37,7 +37,9 @@ class PaymentSchema(BaseSchema):
 
 class WebhookResultSchema(BaseSchema):
     received = fields.Boolean()
-    result = fields.String(metadata={"description": "processed, unchanged, duplicate, ignored or unknown_payment"})
+    event_id = fields.String()
+    result = fields.String(metadata={"description": "queued (stored, a job processes it) or duplicate (already "
+                                                    "received: nothing more happens)"})
 
 
 class RefundCreateSchema(BaseSchema):

@@ -1,12 +1,16 @@
 """Payment rules: PaymentIntents for orders, refunds within what was paid, and Stripe webhooks."""
 
+import enum
+import json
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import stripe
 from flask import current_app
 
-from market_app.core import uow
+from market_app.core import jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
 from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded
@@ -19,10 +23,15 @@ from market_app.payments.models import (
     Refund,
     RefundStatus,
     WebhookEvent,
+    WebhookEventStatus,
 )
 
 log = logging.getLogger(__name__)
 CURRENCY = "krw"
+REFUND_JOB = "payments.send_refund"
+# A claim older than this belongs to a run that died between the claim and the outcome (far above one Stripe
+# call's timeout); its refund is claimed again and re-sent with the same idempotency key.
+REFUND_CLAIM_SECONDS = 300
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -87,6 +96,7 @@ def record_payment(intent: stripe.PaymentIntent, *, kind: PaymentKind, market_id
                       currency=CURRENCY, status=PaymentStatus(intent.status), payment_intent_id=intent.id,
                       client_secret=intent.client_secret)
     db.session.add(payment)
+    metrics.count_payment_status(payment.status.value)
     return payment
 
 
@@ -153,13 +163,72 @@ def refund_rest(payment: Payment, cap: int, stall_order_id: int | None, reason: 
 
 
 def _send_committed_refund(refund_id: int) -> None:
-    with uow.unit_of_work():
-        send_refund(db.session.get(Refund, refund_id))
+    """After the refund row is committed: send it now; if Stripe is unreachable, a job retries it later."""
+    send_refund(refund_id)
 
 
-def send_refund(refund: Refund) -> Refund:
-    """Send a recorded refund to Stripe. Called after the refund row is committed, so a crash in between
-    leaves a pending refund that send_pending_refunds() retries with the same idempotency key."""
+class SendOutcome(enum.StrEnum):
+    SENT = "sent"
+    FAILED = "failed"  # Stripe refused it (it will not be sent again)
+    UNREACHABLE = "unreachable"  # Stripe did not answer: still pending, retried later
+    NOT_CLAIMED = "not_claimed"  # already sent, or being sent by another run right now
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    stale = now - timedelta(seconds=REFUND_CLAIM_SECONDS)
+    return sa.and_(Refund.status == RefundStatus.PENDING,
+                   sa.or_(Refund.claimed_at.is_(None), Refund.claimed_at < stale))
+
+
+def _mark_claimed(ids: list[int], now: datetime):
+    return db.session.execute(
+        sa.update(Refund).where(Refund.id.in_(ids), _claimable(now))
+        .values(claimed_at=now).execution_options(synchronize_session=False))
+
+
+def claim_refund(refund_id: int) -> bool:
+    """Claim one pending refund for this run, committed before Stripe is called: of two runs, one gets it.
+    The conditional UPDATE is atomic on both databases (PostgreSQL re-checks the row after its lock, SQLite
+    has one writer at a time)."""
+    claimed = _mark_claimed([refund_id], utcnow()).rowcount == 1
+    uow.commit()
+    return claimed
+
+
+def claim_pending_refunds(limit: int) -> list[int]:
+    """Claim up to limit pending refunds, oldest first. PostgreSQL: FOR UPDATE SKIP LOCKED, so overlapping runs
+    take disjoint rows without waiting for each other; SQLite: each row's atomic conditional UPDATE."""
+    now = utcnow()
+    candidates = sa.select(Refund.id).where(_claimable(now)).order_by(Refund.id).limit(limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
+        if ids:
+            _mark_claimed(ids, now)
+    else:
+        ids = [refund_id for refund_id in db.session.scalars(candidates).all()
+               if _mark_claimed([refund_id], now).rowcount == 1]
+    uow.commit()
+    return ids
+
+
+def release_claims(ids: list[int]) -> None:
+    """Give claimed refunds back unsent (Stripe went away before their turn)."""
+    if ids:
+        db.session.execute(sa.update(Refund).where(Refund.id.in_(ids), Refund.status == RefundStatus.PENDING)
+                           .values(claimed_at=None).execution_options(synchronize_session=False))
+        uow.commit()
+
+
+def send_refund(refund_id: int) -> SendOutcome:
+    """Send one recorded refund to Stripe if this run can claim it; the outcome is committed."""
+    if not claim_refund(refund_id):
+        return SendOutcome.NOT_CLAIMED
+    return _send_claimed(refund_id)
+
+
+def _send_claimed(refund_id: int) -> SendOutcome:
+    refund = db.session.get(Refund, refund_id)
+    refund.attempts += 1
     try:
         result = gateway.create_refund(
             stripe_client(), payment_intent_id=refund.payment.payment_intent_id, amount=refund.amount,
@@ -168,21 +237,78 @@ def send_refund(refund: Refund) -> Refund:
             metadata={"refund_id": str(refund.id)},
         )
     except gateway.PaymentProviderUnavailable as error:
-        refund.last_error = str(error)[:255]
-        return refund
+        refund.last_error, outcome = str(error)[:255], SendOutcome.UNREACHABLE
+        _retry_later(refund)
     except (gateway.GatewayError, stripe.StripeError) as error:
-        refund.status, refund.last_error = RefundStatus.FAILED, str(error)[:255]
-        return refund
-    refund.status, refund.stripe_refund_id, refund.last_error = RefundStatus.SUCCEEDED, result.id, None
-    return refund
+        refund.status, refund.last_error, outcome = RefundStatus.FAILED, str(error)[:255], SendOutcome.FAILED
+    else:
+        refund.status, refund.stripe_refund_id, refund.last_error = RefundStatus.SUCCEEDED, result.id, None
+        outcome = SendOutcome.SENT
+    refund.claimed_at = None
+    uow.commit()
+    return outcome
 
 
-def send_pending_refunds() -> int:
-    pending = db.session.scalars(sa.select(Refund.id).filter_by(status=RefundStatus.PENDING).order_by(Refund.id)).all()
-    for refund_id in pending:
-        with uow.unit_of_work():
-            send_refund(db.session.get(Refund, refund_id))
-    return len(pending)
+def _retry_later(refund: Refund) -> None:
+    """One retry job per refund, queued with the commit that gives the claim back; its later attempts back off.
+    A refund that runs out of retries is still pending and the periodic sweep sends it."""
+    if refund.attempts <= 1:
+        delay = current_app.config["REFUND_RETRY_DELAY_SECONDS"]
+        jobs.enqueue(REFUND_JOB, refund.id, delay=delay)
+
+
+def send_refund_job(refund_id: int) -> str:
+    """The retry job: raising makes the queue try again later (with backoff) while Stripe stays unreachable."""
+    outcome = send_refund(refund_id)
+    if outcome == SendOutcome.UNREACHABLE:
+        raise StripeUnreachable(f"refund {refund_id} still pending: Stripe unreachable")
+    return outcome.value
+
+
+class StripeUnreachable(Exception):
+    """Raised by jobs to be retried later."""
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    sent: int
+    failed: int
+    still_pending: int  # not claimed by anybody: the next run (or a retry job) sends them
+    in_flight: int  # claimed by another run that is sending them right now
+    unreachable: bool
+
+    def __str__(self) -> str:
+        text = f"sent {self.sent}, failed {self.failed}, {self.still_pending} still pending"
+        if self.in_flight:
+            text += f", {self.in_flight} being sent by another run"
+        return text + (" (Stripe unreachable)" if self.unreachable else "")
+
+
+def send_pending_refunds(batch: int = 10) -> SweepReport:
+    """Send every pending refund this run can claim, and say what was really sent. Stops at the first sign that
+    Stripe is unreachable (the rest stays pending, unclaimed, for the next run)."""
+    counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0}
+    unreachable = False
+    while not unreachable and (claimed := claim_pending_refunds(batch)):
+        for position, refund_id in enumerate(claimed):
+            outcome = _send_claimed(refund_id)
+            if outcome == SendOutcome.UNREACHABLE:
+                unreachable = True
+                release_claims(claimed[position + 1:])
+                break
+            counts[outcome] += 1
+    pending = sa.select(sa.func.count()).select_from(Refund).where(Refund.status == RefundStatus.PENDING)
+    still_pending = db.session.scalar(pending.where(_claimable(utcnow())))
+    in_flight = db.session.scalar(pending) - still_pending
+    uow.commit()
+    return SweepReport(counts[SendOutcome.SENT], counts[SendOutcome.FAILED], still_pending, in_flight, unreachable)
+
+
+def sweep_pending_refunds() -> str:
+    """The periodic job: pending refunds whose own retry job ran out or was lost."""
+    report = send_pending_refunds()
+    log.info("pending refunds: %s", report)
+    return str(report)
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
@@ -219,6 +345,7 @@ def apply_intent_state(payment: Payment, intent: dict) -> bool:
         if mismatch:
             return _flag(payment, mismatch)
     payment.status = new_status
+    metrics.count_payment_status(new_status.value)
     if error:
         payment.last_error = str(error.get("message") or error.get("code") or "declined")[:255]
     if new_status == PaymentStatus.SUCCEEDED:
@@ -254,15 +381,55 @@ HANDLED_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed", "
                   "payment_intent.requires_action", "payment_intent.processing"}
 
 
-def handle_event(event: stripe.Event) -> str:
-    """Process a verified event once. Returns what happened, for the response and the logs."""
+EVENT_JOB = "payments.process_event"
+EVENT_RESWEEP_SECONDS = 120  # an event still unprocessed this long after receipt has lost its job: queue again
+
+
+def receive_event(event: stripe.Event, payload: bytes) -> str:
+    """Store a verified event and queue its processing (after the commit); the webhook answers 200 at once.
+    The same event delivered twice, also at the same moment, is stored once and queued once."""
     if db.session.get(WebhookEvent, event.id) is not None:
         return "duplicate"
     try:
         with db.session.begin_nested():  # the same event delivered twice at once: the second waits, then is refused
-            db.session.add(WebhookEvent(id=event.id, type=event.type))
+            db.session.add(WebhookEvent(id=event.id, type=event.type, payload=payload.decode("utf-8"),
+                                        status=WebhookEventStatus.RECEIVED))
     except sa.exc.IntegrityError:
         return "duplicate"
+    jobs.enqueue(EVENT_JOB, event.id)
+    return "queued"
+
+
+def process_event(event_id: str) -> str:
+    """The job: process a stored event once. The conditional UPDATE claims it in this transaction (a second job
+    for the same event waits for it, then finds it processed); an error rolls everything back and the queue
+    retries it."""
+    claimed = db.session.execute(
+        sa.update(WebhookEvent).where(WebhookEvent.id == event_id, WebhookEvent.status == WebhookEventStatus.RECEIVED)
+        .values(attempts=WebhookEvent.attempts + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return "duplicate"
+    stored = db.session.get(WebhookEvent, event_id)
+    db.session.refresh(stored)
+    event = stripe.Event.construct_from(json.loads(stored.payload), current_app.config["STRIPE_API_KEY"])
+    result = handle_event(event)
+    stored.status, stored.result, stored.processed_at = WebhookEventStatus.PROCESSED, result, utcnow()
+    log.info("webhook event %s (%s): %s", event_id, event.type, result)
+    return result
+
+
+def requeue_stalled_events(now: datetime | None = None) -> int:
+    """The periodic sweep: events whose job was lost (the broker was down at receipt) are queued again."""
+    stale = (now or utcnow()) - timedelta(seconds=EVENT_RESWEEP_SECONDS)
+    ids = db.session.scalars(sa.select(WebhookEvent.id).where(WebhookEvent.status == WebhookEventStatus.RECEIVED,
+                                                              WebhookEvent.received_at < stale)).all()
+    for event_id in ids:
+        jobs.enqueue(EVENT_JOB, event_id)
+    return len(ids)
+
+
+def handle_event(event: stripe.Event) -> str:
+    """Apply one stored event (called once per event id by process_event). Returns what happened."""
     if event.type not in HANDLED_EVENTS:
         return "ignored"
     intent = event.data.object.to_dict()

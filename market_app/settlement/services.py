@@ -4,18 +4,19 @@ transfer against a settlement statement)."""
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import stripe
 
 from market_app.accounts.models import User
-from market_app.core import uow
+from market_app.core import jobs, uow
 from market_app.core.csvutil import to_csv
-from market_app.core.db import db, lock_row
+from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import Conflict, InvalidTransition
 from market_app.core.money import commission_on
-from market_app.core.timeutil import local_day_bounds
+from market_app.core.timeutil import local_date, local_day_bounds
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import StallOrder, StallOrderStatus
 from market_app.payments import gateway, services
@@ -80,7 +81,7 @@ def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale
     return sales
 
 
-def run_payouts(market: Market, first_day: date, last_day: date, actor: User) -> list[Payout]:
+def run_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
     """Create one payout per stall for its unsettled sales of the period (local days). The unique keys on
     payout lines refuse a second payout of the same sale, also when two runs race."""
     start, end = local_day_bounds(first_day, last_day, market.timezone)
@@ -96,7 +97,7 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User) ->
             market_id=market.id, stall_id=stall_id, period_start=first_day, period_end=last_day,
             gross=sum(x.gross for x in lines), refunds=sum(x.refunds for x in lines),
             commission=sum(x.commission for x in lines), net=sum(x.net for x in lines),
-            commission_bps=market.commission_bps, lines=lines, created_by_id=actor.id,
+            commission_bps=market.commission_bps, lines=lines, created_by_id=actor.id if actor else None,
             method=PayoutMethod.STRIPE_TRANSFER if stall.stripe_account_id else PayoutMethod.BANK_TRANSFER,
             transfer_group=f"market-{market.id}-{first_day.isoformat()}-{last_day.isoformat()}",
         )
@@ -109,6 +110,47 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User) ->
     payout_ids = [payout.id for payout in payouts]
     uow.after_commit(lambda: send_transfers(payout_ids))
     return payouts
+
+
+# --- the weekly run ------------------------------------------------------------------------------------
+
+WEEKLY_RUN_JOB = "settlement.run_week"
+WEEKLY_RUN_FROM_HOUR = 3  # local time on Monday: late hand-overs of Sunday night are in
+
+
+def last_week(now: datetime, timezone: str) -> tuple[date, date]:
+    """The last complete Monday-Sunday in the market's local days."""
+    today = local_date(now, timezone)
+    monday = today - timedelta(days=today.weekday() + 7)
+    return monday, monday + timedelta(days=6)
+
+
+def queue_weekly_payouts(now: datetime | None = None) -> int:
+    """The hourly periodic job: on Monday from 03:00 local time, each market's last week is paid out by a job of
+    its own. The hours after the first find every sale of that week settled and pay nothing (and a worker
+    that was down at 03:00 still pays on Monday)."""
+    now = now or utcnow()
+    queued = 0
+    for market_id, timezone in db.session.execute(sa.select(Market.id, Market.timezone).order_by(Market.id)):
+        local_now = now.astimezone(ZoneInfo(timezone))
+        if local_now.weekday() == 0 and local_now.hour >= WEEKLY_RUN_FROM_HOUR:
+            jobs.enqueue(WEEKLY_RUN_JOB, market_id, last_week(now, timezone)[0].isoformat())
+            queued += 1
+    return queued
+
+
+def run_week_payouts(market_id: int, monday: str) -> int:
+    """One market's payouts for the week starting monday (ISO date); safe to run twice: a sale already paid
+    out is not in unsettled_sales, and two runs racing are refused by the payout lines' unique keys (the job
+    is retried and then finds the rest)."""
+    market = db.session.get(Market, market_id)
+    first_day = date.fromisoformat(monday)
+    last_day = first_day + timedelta(days=6)
+    if market is None or last_day >= local_date(utcnow(), market.timezone):
+        return 0  # the market is gone, or that week is not over there yet
+    payouts = run_payouts(market, first_day, last_day, actor=None)
+    log.info("weekly payouts of market %s for %s..%s: %d", market_id, first_day, last_day, len(payouts))
+    return len(payouts)
 
 
 def send_transfers(payout_ids: list[int]) -> None:

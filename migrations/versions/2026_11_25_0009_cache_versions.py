@@ -1,7 +1,7 @@
 """cache versions: the version of what each public cached read shows, changed with the data in one transaction
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0007
 Create Date: 2026-11-25 23:00:00
 """
 import secrets
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

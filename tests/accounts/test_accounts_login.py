@@ -32,11 +32,8 @@ def test_rejected_login_without_password_is_422_naming_password(login):
 
 
 @pytest.fixture
-def three_logins_per_minute(app):
-    previous = app.config["LOGIN_RATE_LIMIT"]
-    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
-    yield
-    app.config["LOGIN_RATE_LIMIT"] = previous
+def three_logins_per_minute(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "3 per minute")
 
 
 def test_rejected_fourth_login_in_a_minute_is_429_in_the_error_shape(registered, login, three_logins_per_minute):

@@ -7,9 +7,8 @@ another merchant's stall; market M2 with its own admin; and a plain shopper.
 from dataclasses import dataclass
 
 import pytest
-import sqlalchemy as sa
 
-from market_app.extensions import db
+from tests.helpers import every_row
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
 NOT_FOUND_TO_STRANGERS = {role: 404 for role in STRANGERS} | {"anonymous": 401}
@@ -71,24 +70,19 @@ def _fill(value, ids: dict):
     return value
 
 
-def _every_row() -> dict:
-    db.session.expire_all()
-    with db.engine.connect() as conn:
-        return {table.name: conn.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
-                for table in db.metadata.sorted_tables}
 
 
 @pytest.mark.parametrize(("route", "role", "status"), CASES)
 def test_rejected_protected_route_for_role_changes_nothing(client, world, route, role, status):
     method, url, body, _ = MATRIX[route]
-    before = _every_row()
+    before = every_row()
 
     resp = client.open("/api/v1" + _fill(url, world.ids), method=method, json=_fill(body, world.ids),
                        headers=world.headers[role])
 
     assert resp.status_code == status, resp.json
     assert resp.json["code"] == status and resp.json["message"]
-    assert _every_row() == before
+    assert every_row() == before
 
 
 ALLOWED = {"create market": "platform_admin", "edit market": "market_admin", "list members": "market_admin",

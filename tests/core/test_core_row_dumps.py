@@ -66,7 +66,7 @@ def test_product_listings_and_search_are_what_the_product_schema_dumps(client, m
 
 
 def test_the_market_list_is_what_the_market_schema_dumps(client, make):
-    make.market(name="가 시장", hours={"mon": "09:00-18:00"}, free_delivery_threshold=None)
+    make.market(name="가 시장", hours={"mon": "09:00-18:00"}, map_width=300)
     make.market(name="나 시장", commission_bps=0)
     db.session.expire_all()
     markets = list(db.session.scalars(sa.select(Market).order_by(Market.name, Market.id)))

@@ -138,6 +138,7 @@ def test_seed_demo_if_empty_leaves_a_database_with_its_own_markets_alone(seed, m
     assert _count(Market) == 1 and _count(Stall) == 0
 
 
+@pytest.mark.committing  # empties the tables through its own db.engine.begin() connection between two seeds
 def test_seed_demo_builds_the_same_catalog_every_time(seed):
     def catalog() -> list[tuple]:
         columns = (Stall.name, Stall.aisle, Stall.phone, Product.name, Product.unit, Product.price, Product.stock)
@@ -154,3 +155,66 @@ def test_seed_demo_builds_the_same_catalog_every_time(seed):
     seed()
 
     assert catalog() == first
+
+
+def test_demo_live_sessions_past_sales_one_about_to_go_live_upcoming_and_flash_sales(client, seed):
+    from datetime import datetime, timedelta
+
+    from market_app.core.db import utcnow
+    from market_app.orders.models import Order, OrderItem, StallOrder
+
+    seed()
+    sessions = []
+    for market in _demo_markets(client).values():
+        week_ago = (utcnow() - timedelta(days=8)).date().isoformat()
+        sessions += client.get(f"/api/v1/markets/{market['id']}/live-sessions",
+                               query_string={"from": week_ago, "page_size": 100}).json
+    past = [s for s in sessions if s["status"] == "ended"]
+    upcoming = [s for s in sessions if s["status"] == "scheduled"]
+    starts_in = {s["id"]: datetime.fromisoformat(s["starts_at"]) - utcnow() for s in upcoming}
+
+    assert len(past) >= 3 and all(s["replay_url"] and s["peak_viewers"] > 0 for s in past)
+    [soon] = [s for s in upcoming if timedelta(0) < starts_in[s["id"]] <= timedelta(minutes=5)]
+    assert soon["auto_start"] and soon["stream_url"].startswith("https://")
+    assert sum(1 for s in upcoming if s["kind"] == "flash") == 2
+    assert len(upcoming) >= 5 and all(s["offers"] for s in sessions)
+
+    kim = _login(client, "merchant-kim@example.com")
+    for session in past:
+        lines = db.session.execute(
+            sa.select(OrderItem.quantity, OrderItem.unit_price, OrderItem.line_total).join(StallOrder)
+            .join(Order).where(OrderItem.live_session_id == session["id"], Order.paid_at.is_not(None))).all()
+        prices = {o["live_price"] for o in session["offers"]}
+        assert lines and all(price in prices for _, price, _ in lines)
+        if session["stall_name"] in ("삼대정육점", "한우명가"):
+            stats = client.get(f"/api/v1/live-sessions/{session['id']}/stats", headers=kim).json
+            assert stats["gross"] == sum(total for *_, total in lines) > 0
+            assert stats["units"] == sum(q for q, *_ in lines) and stats["orders"] > 0
+            assert datetime.fromisoformat(session["ends_at"]) < utcnow()
+
+
+@pytest.mark.committing  # empties the tables through a connection of its own between the two loads
+def test_demo_live_sessions_are_the_same_every_time(seed):
+    from market_app.live.models import LiveOffer, LiveSession
+    from market_app.orders.models import OrderItem
+
+    def live_world() -> list[tuple]:
+        offers = db.session.execute(sa.select(LiveSession.title, LiveSession.kind, Product.name, LiveOffer.live_price,
+                                              LiveOffer.quantity_cap, LiveOffer.sold)
+                                    .join(LiveOffer.session).join(LiveOffer.product)
+                                    .order_by(LiveSession.title, Product.name)).all()
+        columns = (LiveSession.title, OrderItem.name, OrderItem.quantity, OrderItem.unit_price)
+        lines = db.session.execute(sa.select(*columns).join(LiveSession, LiveSession.id == OrderItem.live_session_id)
+                                   .order_by(LiveSession.title, OrderItem.id)).all()
+        return offers + lines
+
+    seed()
+    first = live_world()
+    db.session.remove()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+    seed()
+
+    assert live_world() == first

@@ -2,8 +2,7 @@
 its owner reads or marks a notification, and the unread filter and read-all agree."""
 
 from market_app.notifications.models import Notification
-from tests.conftest import post_event
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error, post_event
 
 
 def _inbox(client, headers, query: str = "") -> list[dict]:

@@ -7,7 +7,7 @@ import pytest
 
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.orders.conftest import API, assert_error, stock_of
+from tests.helpers import API, assert_error, next_slot_start, stock_of
 
 
 def cart_url(shop) -> str:
@@ -22,7 +22,8 @@ def put_cart(client, shop, lines, headers=None):
 def checkout_cart(client, shop, fulfillment="pickup", headers=None):
     body = {"market_id": shop.market.id, "use_cart": True, "fulfillment": fulfillment}
     if fulfillment == "delivery":
-        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905}
+        body["delivery"] = {"address": "서울 마포구 망원로 1", "lat": 37.556, "lng": 126.905,
+                            "slot_start": next_slot_start()}
     return client.post(f"{API}/orders", json=body,
                        headers=(shop.headers if headers is None else headers) | {"Idempotency-Key": uuid.uuid4().hex})
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.orders.conftest import API, assert_error, stall_order_of
+from tests.helpers import API, assert_error, part_of
 
 ACTIONS = [("accept", None), ("ready", None), ("hand-over", None), ("reject", {"reason": "남의 주문"})]
 
@@ -28,7 +28,7 @@ def test_merchant_cannot_act_on_another_stalls_order(client, shop, paid_order, l
     veg, fish = shop.stands
     before = ledger()
 
-    resp = client.post(f"{API}/stall-orders/{stall_order_of(placed, fish)['id']}/{action}", json=body,
+    resp = client.post(f"{API}/stall-orders/{part_of(placed, fish)['id']}/{action}", json=body,
                        headers=veg.headers)
 
     assert_error(resp, 404)
@@ -42,7 +42,7 @@ def test_unpaid_stall_orders_are_invisible_to_the_merchant(client, shop, checkou
 
     assert client.get(f"{API}/stalls/{veg.stall.id}/orders", headers=veg.headers).json == []
     for action, body in ACTIONS:
-        resp = client.post(f"{API}/stall-orders/{stall_order_of(placed, veg)['id']}/{action}", json=body,
+        resp = client.post(f"{API}/stall-orders/{part_of(placed, veg)['id']}/{action}", json=body,
                            headers=veg.headers)
         assert_error(resp, 404)
     assert ledger() == before

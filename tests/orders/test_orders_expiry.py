@@ -10,7 +10,7 @@ import stripe
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.orders.conftest import API, stock_of
+from tests.helpers import API, stock_of
 
 
 def _move_deadline(order_id: int, minutes: int) -> None:

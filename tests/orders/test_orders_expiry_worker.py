@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from market_app.core.jobs import huey_of
 from market_app.extensions import db
 from market_app.orders.models import Order
-from tests.orders.conftest import stock_of
+from tests.helpers import stock_of
 from tests.worker_plugin import eventually
 
 pytestmark = pytest.mark.committing

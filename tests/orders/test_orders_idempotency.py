@@ -2,8 +2,7 @@
 and keys belong to one shopper."""
 
 from market_app.orders.models import Order
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import assert_error, stock_of
+from tests.helpers import assert_error, order_body, place_order, stock_of
 
 
 def test_retry_with_the_same_key_and_body_returns_the_same_order_and_reserves_stock_once(client, make, shop):

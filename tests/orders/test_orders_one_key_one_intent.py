@@ -7,17 +7,14 @@ import pytest
 
 from market_app.orders.models import IdempotencyClaim, Order
 from market_app.payments.models import Payment
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import assert_error, stock_of
-from tests.orders.test_orders_stock import post_at_once
-
-pytestmark = pytest.mark.committing
+from tests.helpers import assert_error, order_body, place_order, post_at_once, stock_of
 
 
 def _intent_ids(stripe_client) -> set[str]:
     return {intent.id for intent in stripe_client.v1.payment_intents.list({"limit": 100}).auto_paging_iter()}
 
 
+@pytest.mark.committing  # twenty threads with their own sessions and connections post with one key at once
 def test_twenty_taps_at_once_with_one_key_open_one_payment_intent(app, make, shop, stripe_client):
     pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=50)
     body = order_body(shop.market, [(pears, 2)])

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error, stall_order_of
+from tests.helpers import API, assert_error, order_body, part_of, place_order
 
 
 @pytest.mark.parametrize("stall_count", [1, 2, 3, 5])
@@ -20,7 +19,7 @@ def test_order_is_split_into_one_stall_order_per_stall_with_item_snapshots(clien
     assert order["status"] == "pending_payment" and order["fulfillment"] == "pickup"
     assert sorted(part["stall_id"] for part in order["stall_orders"]) == sorted(s.stall.id for s in stands)
     for i, stand in enumerate(stands):
-        part = stall_order_of(order, stand)
+        part = part_of(order, stand)
         assert part["status"] == "pending"
         unit_price, quantity = 1000 * (i + 1) + 500, i + 1
         assert part["items"] == [{"product_id": stand.product.id, "name": f"상품{i}", "unit": f"{i + 1}봉지",
@@ -52,7 +51,8 @@ def test_order_response_carries_its_stripe_payment_for_the_total(client, shop, s
 @pytest.mark.parametrize(("quantity", "fee"), [(10, 3000), (29, 3000), (30, 0), (45, 0)],
                          ids=["at-minimum", "below-free-threshold", "at-free-threshold", "above-free-threshold"])
 def test_delivery_fee_is_the_base_fee_until_the_free_delivery_threshold(client, make, open_stand, quantity, fee):
-    market = make.market(delivery_base_fee=3000, free_delivery_threshold=30000, min_order_amount=10000)
+    market = make.market(delivery={"zones": [{"up_to_km": 3.0, "fee": 3000}], "free_over": 30000,
+                                   "min_order": 10000})
     stand, shopper = open_stand(market, "두부", price=1000, stock=50), make.user()
 
     resp = place_order(client, make.headers(shopper), order_body(market, [(stand.product, quantity)], "delivery"))
@@ -65,7 +65,7 @@ def test_delivery_fee_is_the_base_fee_until_the_free_delivery_threshold(client, 
 
 
 def test_delivery_below_the_minimum_order_is_refused_naming_items(client, make, open_stand):
-    market = make.market(min_order_amount=10000)
+    market = make.market(delivery={"min_order": 10000})
     stand, shopper = open_stand(market, "두부", price=1000, stock=50), make.user()
 
     resp = place_order(client, make.headers(shopper), order_body(market, [(stand.product, 9)], "delivery"))
@@ -77,7 +77,7 @@ def test_delivery_below_the_minimum_order_is_refused_naming_items(client, make, 
 
 
 def test_delivery_from_a_market_that_does_not_deliver_is_refused_naming_fulfillment(client, make, open_stand):
-    market = make.market(delivery_enabled=False)
+    market = make.market(delivery={"enabled": False})
     stand, shopper = open_stand(market, "두부", price=1000, stock=50), make.user()
 
     resp = place_order(client, make.headers(shopper), order_body(market, [(stand.product, 20)], "delivery"))

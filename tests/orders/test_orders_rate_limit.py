@@ -3,16 +3,12 @@
 import pytest
 
 from market_app.orders.models import Order
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error, order_body, place_order
 
 
 @pytest.fixture
-def three_orders_a_minute(app):
-    saved = app.config["ORDER_RATE_LIMIT"]
-    app.config["ORDER_RATE_LIMIT"] = "3 per minute"
-    yield
-    app.config["ORDER_RATE_LIMIT"] = saved
+def three_orders_a_minute(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ORDER_RATE_LIMIT", "3 per minute")
 
 
 def test_order_beyond_the_rate_limit_is_429_and_writes_nothing(client, make, shop, three_orders_a_minute):

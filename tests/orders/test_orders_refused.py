@@ -9,8 +9,7 @@ from market_app.catalog.models import Product
 from market_app.core import versions
 from market_app.extensions import db
 from market_app.orders import checkout
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error
+from tests.helpers import API, assert_error, order_body, place_order
 
 
 def test_order_without_idempotency_key_is_refused_naming_the_header(client, shop, ledger):

@@ -1,7 +1,6 @@
 """The shopper's orders: only their own, and cancelling while no stall has started (a paid order refunded in full)."""
 
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error, stall_order_of, stock_of
+from tests.helpers import API, assert_error, order_body, part_of, place_order, stock_of
 
 
 def test_shopper_lists_only_their_own_orders_newest_first(client, make, shop, checkout):
@@ -63,7 +62,7 @@ def test_cancelled_paid_order_is_refunded_in_full_before_any_stall_accepted(clie
 
 
 def test_cancelled_paid_delivery_order_refunds_the_delivery_fee_too(client, make, open_stand, pay):
-    market, shopper = make.market(delivery_base_fee=3000, free_delivery_threshold=None, min_order_amount=0), make.user()
+    market, shopper = make.market(delivery={"free_over": None, "min_order": 0}), make.user()
     stands = [open_stand(market, "떡", 4000), open_stand(market, "참기름", 9000)]
     placed = place_order(client, make.headers(shopper),
                          order_body(market, [(stands[0].product, 1), (stands[1].product, 1)], "delivery")).json
@@ -74,14 +73,14 @@ def test_cancelled_paid_delivery_order_refunds_the_delivery_fee_too(client, make
     assert resp.json["status"] == "cancelled"
     payment = client.get(f"{API}/orders/{placed['id']}/payment", headers=make.headers(shopper)).json
     by_part = {r["stall_order_id"]: r["amount"] for r in payment["refunds"]}
-    parts = {stall_order_of(placed, s)["id"]: stall_order_of(placed, s)["subtotal"] for s in stands}
+    parts = {part_of(placed, s)["id"]: part_of(placed, s)["subtotal"] for s in stands}
     assert by_part == parts | {None: 3000}
     assert sum(by_part.values()) == placed["total"] == 16000
 
 
 def test_cancel_after_a_stall_accepted_is_409_and_changes_nothing(client, shop, paid_order, ledger):
     placed = paid_order()
-    fish = stall_order_of(placed, shop.stands[1])
+    fish = part_of(placed, shop.stands[1])
     assert client.post(f"{API}/stall-orders/{fish['id']}/accept", headers=shop.stands[1].headers).status_code == 200
     before = ledger()
 
@@ -106,7 +105,7 @@ def test_cancelling_twice_is_409(client, shop, checkout, ledger):
 def test_shopper_may_still_cancel_when_the_only_stall_that_acted_rejected(client, shop, paid_order):
     """A rejection is not a stall starting on the order: the rest can still be called off and refunded."""
     placed = paid_order()
-    fish = stall_order_of(placed, shop.stands[1])
+    fish = part_of(placed, shop.stands[1])
     client.post(f"{API}/stall-orders/{fish['id']}/reject", json={"reason": "품절"}, headers=shop.stands[1].headers)
 
     resp = client.post(f"{API}/orders/{placed['id']}/cancel", headers=shop.headers)

@@ -1,16 +1,13 @@
 """Stock reservation: exact decrements, untracked stock left alone, and never an oversold last unit,
 also when many shoppers order the last units at the same moment."""
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.orders.models import Order, OrderItem, StallOrder
 from market_app.payments.models import Payment
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import assert_error, stock_of
+from tests.helpers import assert_error, order_body, place_order, post_at_once, stock_of
 
 
 def test_reservation_takes_exactly_the_ordered_units_from_tracked_stock(shop, checkout):
@@ -48,31 +45,7 @@ def test_the_last_units_go_to_the_first_order_and_the_next_is_409(client, make, 
     assert ledger() == before
 
 
-def post_at_once(app, requests: list[tuple[dict, dict]]) -> list[tuple[int, dict]]:
-    """POST each (headers, body) to /orders from its own thread, app context and test client, all at once."""
-    if db.engine.url.database in (None, "", ":memory:"):
-        # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
-        pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
-    start = threading.Barrier(len(requests))
-    results: list = []
-
-    def shop(headers: dict, body: dict) -> None:
-        with app.app_context():
-            client = app.test_client()
-            start.wait()
-            resp = client.post("/api/v1/orders", json=body, headers=headers)
-            results.append((resp.status_code, resp.json))
-            db.session.remove()
-
-    threads = [threading.Thread(target=shop, args=request) for request in requests]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(results) == len(requests), results
-    return results
-
-
+@pytest.mark.committing  # twelve threads, each with its own session and connection, race for the last units
 def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):
     """12 shoppers each order 1 of the last 5 units at once, through their own clients and sessions."""
     pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)
@@ -91,6 +64,7 @@ def test_concurrent_orders_for_the_last_units_never_oversell(app, make, shop):
     assert db.session.scalar(sa.select(sa.func.sum(OrderItem.quantity))) == 5
 
 
+@pytest.mark.committing  # six threads with their own sessions and connections post one order at once
 def test_a_double_submitted_order_is_placed_once(app, make, shop):
     """One shopper's app sends the same order six times at once with one key: one order, stock taken once."""
     pears = make.product(shop.stands[0].stall, name="신고배", price=4000, stock=5)

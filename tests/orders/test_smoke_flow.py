@@ -1,4 +1,4 @@
-from tests.conftest import order_body, place_order
+from tests.helpers import order_body, place_order
 
 
 def test_order_from_three_stalls_is_paid_and_split(client, make, pay):

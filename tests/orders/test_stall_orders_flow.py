@@ -3,8 +3,7 @@ a rejection releases that stall's stock and refunds exactly its part; the order'
 
 import pytest
 
-from tests.conftest import order_body, place_order
-from tests.orders.conftest import API, assert_error, stall_order_of, stock_of
+from tests.helpers import API, assert_error, order_body, part_of, place_order, stock_of
 
 PATHS = {"accept": "accept", "ready": "ready", "hand_over": "hand-over", "reject": "reject"}
 
@@ -24,7 +23,7 @@ def payment_of(client, shop, checkout: dict) -> dict:
 
 def test_stall_orders_go_accept_ready_hand_over_and_the_order_follows(client, shop, paid_order):
     placed = paid_order()
-    (veg, veg_part), (fish, fish_part) = [(s, stall_order_of(placed, s)) for s in shop.stands]
+    (veg, veg_part), (fish, fish_part) = [(s, part_of(placed, s)) for s in shop.stands]
     steps = [(veg, veg_part, "accept", "accepted", "preparing"), (fish, fish_part, "accept", "accepted", "preparing"),
              (veg, veg_part, "ready", "ready", "preparing"), (fish, fish_part, "ready", "ready", "ready"),
              (veg, veg_part, "hand_over", "handed_over", "ready"),
@@ -44,7 +43,7 @@ def test_stall_orders_go_accept_ready_hand_over_and_the_order_follows(client, sh
 def test_stall_order_history_shows_every_move_with_its_actor_and_reason(client, shop, paid_order):
     placed = paid_order()
     fish = shop.stands[1]
-    part = stall_order_of(placed, fish)
+    part = part_of(placed, fish)
     act(client, fish, part, "accept")
     act(client, fish, part, "reject", "고등어가 상했어요")
 
@@ -70,13 +69,13 @@ def test_reject_needs_a_reason_and_changes_nothing_without_one(client, shop, pai
     fish = shop.stands[1]
     before = ledger()
 
-    resp = client.post(f"{API}/stall-orders/{stall_order_of(placed, fish)['id']}/reject", json=body,
+    resp = client.post(f"{API}/stall-orders/{part_of(placed, fish)['id']}/reject", json=body,
                        headers=fish.headers)
 
     errors = assert_error(resp, 422)
     assert errors["json"].keys() & {"reason", "refund"}
     assert ledger() == before
-    assert stall_order_of(read(client, shop, placed), fish)["status"] == "pending"
+    assert part_of(read(client, shop, placed), fish)["status"] == "pending"
 
 
 @pytest.mark.parametrize(("history", "action"), [
@@ -98,7 +97,7 @@ def test_reject_needs_a_reason_and_changes_nothing_without_one(client, shop, pai
 def test_forbidden_stall_order_move_is_409_and_changes_nothing(client, shop, paid_order, ledger, history, action):
     placed = paid_order()
     fish = shop.stands[1]
-    part = stall_order_of(placed, fish)
+    part = part_of(placed, fish)
     for step in history:
         assert act(client, fish, part, step).status_code == 200, step
     order_before, before = read(client, shop, placed), ledger()
@@ -113,7 +112,7 @@ def test_forbidden_stall_order_move_is_409_and_changes_nothing(client, shop, pai
 def test_rejected_stall_order_is_refunded_exactly_and_the_other_stall_is_untouched(client, shop, paid_order):
     placed = paid_order()
     veg, fish = shop.stands
-    fish_part = stall_order_of(placed, fish)
+    fish_part = part_of(placed, fish)
 
     resp = act(client, fish, fish_part, "reject", "고등어 품절")
 
@@ -125,14 +124,14 @@ def test_rejected_stall_order_is_refunded_exactly_and_the_other_stall_is_untouch
     assert fish_part["subtotal"] == 5000 and payment["refunded_amount"] == 5000 and payment["status"] == "succeeded"
     after = read(client, shop, placed)
     assert (after["status"], after["partially_rejected"]) == ("paid", True)
-    assert (stall_order_of(after, fish)["status"], stall_order_of(after, fish)["reason"]) == ("rejected", "고등어 품절")
-    assert stall_order_of(after, veg) == stall_order_of(placed, veg)
+    assert (part_of(after, fish)["status"], part_of(after, fish)["reason"]) == ("rejected", "고등어 품절")
+    assert part_of(after, veg) == part_of(placed, veg)
 
 
 def test_rejection_after_accepting_is_refunded_too(client, shop, paid_order):
     placed = paid_order()
     veg = shop.stands[0]
-    part = stall_order_of(placed, veg)
+    part = part_of(placed, veg)
     act(client, veg, part, "accept")
 
     act(client, veg, part, "reject", "배추가 물렀어요")
@@ -145,8 +144,8 @@ def test_rejection_after_accepting_is_refunded_too(client, shop, paid_order):
 def test_order_with_a_rejected_part_completes_when_the_rest_is_handed_over(client, shop, paid_order):
     placed = paid_order()
     veg, fish = shop.stands
-    act(client, fish, stall_order_of(placed, fish), "reject")
-    veg_part = stall_order_of(placed, veg)
+    act(client, fish, part_of(placed, fish), "reject")
+    veg_part = part_of(placed, veg)
 
     act(client, veg, veg_part, "accept")
     assert read(client, shop, placed)["status"] == "preparing"
@@ -161,7 +160,7 @@ def test_order_with_a_rejected_part_completes_when_the_rest_is_handed_over(clien
 
 def test_rejecting_every_stall_order_refunds_the_delivery_fee_and_cancels_the_order(
         client, make, open_stand, pay):
-    market = make.market(delivery_base_fee=3000, free_delivery_threshold=50000, min_order_amount=10000)
+    market = make.market(delivery={"free_over": 50000, "min_order": 10000})
     stands = [open_stand(market, "떡", 4000), open_stand(market, "참기름", 9000), open_stand(market, "김", 2500)]
     shopper = make.headers(make.user())
     placed = place_order(client, shopper, order_body(market, [(s.product, 1) for s in stands], "delivery")).json
@@ -169,13 +168,13 @@ def test_rejecting_every_stall_order_refunds_the_delivery_fee_and_cancels_the_or
     pay(placed)
 
     for i, stand in enumerate(stands):
-        assert act(client, stand, stall_order_of(placed, stand), "reject").status_code == 200
+        assert act(client, stand, part_of(placed, stand), "reject").status_code == 200
         status = client.get(f"{API}/orders/{placed['id']}", headers=shopper).json["status"]
         assert status == ("cancelled" if i == len(stands) - 1 else "paid")
 
     payment = client.get(f"{API}/orders/{placed['id']}/payment", headers=shopper).json
     by_part = {r["stall_order_id"]: r["amount"] for r in payment["refunds"]}
-    assert by_part == {stall_order_of(placed, s)["id"]: s.product.price for s in stands} | {None: 3000}
+    assert by_part == {part_of(placed, s)["id"]: s.product.price for s in stands} | {None: 3000}
     assert payment["refunded_amount"] == placed["total"] == 18500
     assert {r["status"] for r in payment["refunds"]} == {"succeeded"}
     assert [stock_of(s.product) for s in stands] == [10, 10, 10]

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.conftest import order_body, place_order, post_event
-from tests.payments.conftest import API, assert_error, confirm_at_stripe
+from tests.helpers import API, assert_error, confirm_at_stripe, event_result, order_body, place_order, post_event
 
 THREE_D_SECURE_CARD = "4000002500003155"
 
@@ -56,7 +55,7 @@ def test_three_d_secure_card_requires_action_and_order_stays_unpaid(client, app,
     assert intent["status"] == "requires_action"
     # Stripe tells about it too; the payment follows, the order still waits for the money.
     resp = post_event(client, app, "payment_intent.requires_action", intent)
-    assert resp.json["result"] == "processed"
+    assert event_result(resp) == "processed"
     order_now, payment = _read(client, shop, order)
     assert order_now["status"] == "pending_payment" and order_now["paid_at"] is None
     assert payment["status"] == "requires_action"

@@ -3,7 +3,7 @@ part is refunded exactly, the other two hand over, and the association's payout 
 
 import uuid
 
-from tests.payments.conftest import API, charge_at_stripe, payout_period
+from tests.helpers import API, charge_at_stripe, payout_period
 
 PASSWORD = "시장-비밀번호-1234"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 import stripe
 
 from market_app.payments import gateway
+from tests.helpers import serving
 from tests.localstripe_plugin import TEST_API_KEY, free_port, register_webhook, sign_event, silent_server
 
 THREE_D_SECURE_CARD = "4000002500003155"
@@ -289,13 +289,7 @@ def _http_server(answer: bytes) -> Iterator[tuple[str, Received]]:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 

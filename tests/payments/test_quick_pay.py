@@ -8,8 +8,7 @@ import zxingcpp
 from PIL import Image
 
 from market_app.payments.models import Payment, QuickPayRequest
-from tests.conftest import post_event
-from tests.payments.conftest import API, assert_error, confirm_at_stripe
+from tests.helpers import API, assert_error, confirm_at_stripe, event_result, post_event
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -55,7 +54,7 @@ def test_anyone_with_the_token_reads_the_request_and_paying_marks_it_paid(app, c
     intent = confirm_at_stripe(stripe_client, request["payment_intent_id"], "pm_card_visa")
     resp = post_event(client, app, "payment_intent.succeeded", intent)
 
-    assert resp.json["result"] == "processed"
+    assert event_result(resp) == "processed"
     paid = client.get(f"{API}/quick-pay/{request['token']}").json
     assert paid["status"] == "paid" and paid["paid_at"] is not None
     assert_error(client.get(f"{API}/quick-pay/not-a-real-token"), 404)

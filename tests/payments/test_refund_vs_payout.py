@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.payments.conftest import API, hand_over, part_of, payout_period
+from tests.helpers import API, hand_over, part_of, payout_period
 
 pytestmark = pytest.mark.committing
 ROUNDS = 5

@@ -1,0 +1,124 @@
+"""Who hears of a session, and when: a stall's followers when it is scheduled; its subscribers and followers
+LIVE_REMINDER_MINUTES before the start, at go-live and if it is cancelled.
+
+Exactly once: the inbox keeps one notification per (user, key), and each key names what it is about. The
+reminder's key carries the start time, so a moved start is reminded again and a job left over from the old time
+(it checks the time it was queued for) sends nothing; a cancelled session is never reminded (the job checks the
+status). A job that runs twice, or again after a worker restart, inserts nothing new."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from market_app.core.db import db, utcnow
+from market_app.live.models import LiveKind, LiveSession, LiveStatus, LiveSubscription, StallFollow
+from market_app.notifications.services import Message, notify
+
+WEEKDAYS = "월화수목금토일"
+
+
+def _lead() -> timedelta:
+    return timedelta(minutes=current_app.config["LIVE_REMINDER_MINUTES"])
+
+
+def followers(session: LiveSession) -> list[int]:
+    return sorted(db.session.scalars(sa.select(StallFollow.user_id).where(StallFollow.stall_id == session.stall_id)))
+
+
+def audience(session: LiveSession) -> list[int]:
+    """The session's subscribers and the stall's followers."""
+    subscribers = sa.select(LiveSubscription.user_id).where(LiveSubscription.live_session_id == session.id)
+    follows = sa.select(StallFollow.user_id).where(StallFollow.stall_id == session.stall_id)
+    return sorted(set(db.session.scalars(sa.union(subscribers, follows))))
+
+
+def _label(session: LiveSession) -> str:
+    return "마감세일" if session.kind == LiveKind.FLASH else "라이브"
+
+
+def _when(session: LiveSession) -> str:
+    local = session.starts_at.astimezone(ZoneInfo(session.stall.market.timezone))
+    return f"{local.month}월 {local.day}일 ({WEEKDAYS[local.weekday()]}) {local:%H:%M}"
+
+
+def _message(session: LiveSession, kind: str, key: str, title: str, body: str) -> Message:
+    data = {"live_session_id": session.id, "stall_id": session.stall_id, "market_id": session.market_id}
+    return Message(kind=kind, key=key, title=title, body=body, data=data)
+
+
+def reminder_key(session: LiveSession) -> str:
+    return f"live_reminder:{session.id}:{int(session.starts_at.timestamp())}"
+
+
+def reminder(session: LiveSession) -> Message:
+    minutes = current_app.config["LIVE_REMINDER_MINUTES"]
+    offers = f" 특가 상품 {len(session.offers)}개를 준비했어요." if session.offers else ""
+    return _message(session, "live_reminder", reminder_key(session),
+                    f"{minutes}분 후 {_label(session)} 시작: {session.title}",
+                    f"{session.stall.name} · {_when(session)} 시작.{offers}")
+
+
+def started(session: LiveSession) -> Message:
+    return _message(session, "live_started", f"live_started:{session.id}",
+                    f"지금 {_label(session)} 중: {session.title}",
+                    f"{session.stall.name}의 {_label(session)}가 시작됐어요. 특가는 준비한 수량이 다 팔리면 끝나요.")
+
+
+def scheduled(session: LiveSession) -> Message:
+    return _message(session, "live_scheduled", f"live_scheduled:{session.id}",
+                    f"{session.stall.name} 새 {_label(session)}: {session.title}",
+                    f"{_when(session)} 시작. 시작 전에 알려 드릴게요.")
+
+
+def cancelled(session: LiveSession) -> Message:
+    reason = f" ({session.cancel_reason})" if session.cancel_reason else ""
+    return _message(session, "live_cancelled", f"live_cancelled:{session.id}",
+                    f"{_label(session)} 취소: {session.title}",
+                    f"{session.stall.name}의 {_when(session)} {_label(session)}가 취소되었습니다.{reason}")
+
+
+def send_reminder(session: LiveSession, user_ids: list[int] | None = None) -> int:
+    """Remind everyone who should hear (or just user_ids: someone who subscribed after the reminder went out)."""
+    recipients = audience(session) if user_ids is None else user_ids
+    notify(recipients, reminder(session))
+    if user_ids is None:
+        session.reminded_for = session.starts_at
+    return len(recipients)
+
+
+def reminder_due(session: LiveSession, now: datetime) -> bool:
+    return session.status == LiveStatus.SCHEDULED and session.starts_at - _lead() <= now < session.starts_at
+
+
+# --- jobs ----------------------------------------------------------------------------------------------------
+
+
+def remind(session_id: int, starts_at_stamp: int) -> int:
+    """The job queued for LIVE_REMINDER_MINUTES before a start: reminds if the session is still scheduled at that
+    start. Returns how many people it was meant for."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None or int(session.starts_at.timestamp()) != starts_at_stamp:
+        return 0
+    if not reminder_due(session, utcnow()):
+        return 0
+    return send_reminder(session)
+
+
+def announce(session_id: int, what: str) -> int:
+    """The job queued after a session was scheduled, went live or was cancelled: tell who should hear."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None:
+        return 0
+    if what == "scheduled" and session.status == LiveStatus.SCHEDULED:
+        recipients, message = followers(session), scheduled(session)
+    elif what == "started" and session.status == LiveStatus.LIVE:
+        recipients, message = audience(session), started(session)
+        session.start_announced_at = session.start_announced_at or utcnow()
+    elif what == "cancelled" and session.status == LiveStatus.CANCELLED:
+        recipients, message = audience(session), cancelled(session)
+    else:
+        return 0
+    notify(recipients, message)
+    return len(recipients)
