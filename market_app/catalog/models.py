@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import TimestampMixin, UTCDateTime, db
 from market_app.core.hangul import initials
-from market_app.core.versions import CachedContent, products_scope
+from market_app.core.versions import CachedContent, live_scope, products_scope
 from market_app.markets.models import Stall
 
 
@@ -44,7 +44,7 @@ class Product(CachedContent, TimestampMixin, db.Model):
         return name
 
     def cache_scopes(self):
-        return (products_scope(self.market_id),)
+        return products_scope(self.market_id), live_scope(self.market_id)  # live offers show name, unit, price
 
     @property
     def sold_out(self) -> bool:

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 
@@ -153,6 +154,12 @@ def _serve_hit_first() -> Response | None:
         g.setdefault(_MISSED, key)
         return None
     return _answer(entry)
+
+
+def this_minute(_view_args: dict, _version: int) -> str:
+    """vary= for answers that depend on the time at a minute's grain (open slots, today's sessions): stored for the
+    current minute only."""
+    return datetime.now(UTC).strftime("%Y%m%d%H%M")
 
 
 def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | None = None,

@@ -39,6 +39,16 @@ def products_scope(market_id: int) -> str:
     return f"products:{market_id}"
 
 
+def live_scope(market_id: int) -> str:
+    """The market's live sessions with their offers, counts, stalls and products (the live schedule)."""
+    return f"live:{market_id}"
+
+
+def delivery_scope(market_id: int) -> str:
+    """The market's delivery terms and the places taken in its slots (the delivery quote and slot list)."""
+    return f"delivery:{market_id}"
+
+
 class CacheVersion(db.Model):
     __tablename__ = "cache_versions"
 

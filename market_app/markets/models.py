@@ -9,7 +9,14 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.hours import is_open
-from market_app.core.versions import MARKET_LIST, CachedContent, market_scope, products_scope
+from market_app.core.versions import (
+    MARKET_LIST,
+    CachedContent,
+    delivery_scope,
+    live_scope,
+    market_scope,
+    products_scope,
+)
 
 
 class MemberRole(enum.StrEnum):
@@ -54,7 +61,8 @@ class Market(CachedContent, TimestampMixin, db.Model):
 
     stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
     def cache_scopes(self):
-        return MARKET_LIST, market_scope(self.id), products_scope(self.id)
+        return (MARKET_LIST, market_scope(self.id), products_scope(self.id), live_scope(self.id),
+                delivery_scope(self.id))
 
     @property
     def distance_km(self) -> None:
@@ -110,8 +118,8 @@ class Stall(CachedContent, TimestampMixin, db.Model):
     )
 
     def cache_scopes(self):
-        # Product search shows the stall's name and only active stalls' products.
-        return market_scope(self.market_id), products_scope(self.market_id)
+        # Product search and the live schedule show the stall's name and only active stalls' products and sessions.
+        return market_scope(self.market_id), products_scope(self.market_id), live_scope(self.market_id)
 
     @property
     def open_now(self) -> bool:

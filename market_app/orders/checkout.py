@@ -175,9 +175,10 @@ def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key
     by_stall: dict[int, list[PricedLine]] = {}
     for line in checkout.lines:
         by_stall.setdefault(line.product.stall_id, []).append(line)
-    for _stall_id, lines in sorted(by_stall.items()):
-        stall_order = StallOrder(stall=lines[0].product.stall, subtotal=sum(line.line_total for line in lines),
-                                 status=StallOrderStatus.PENDING)
+    for stall_id, lines in sorted(by_stall.items()):
+        # The stall itself too: the response shows its name without reading it again.
+        stall_order = StallOrder(stall_id=stall_id, stall=lines[0].product.stall,
+                                 subtotal=sum(line.line_total for line in lines), status=StallOrderStatus.PENDING)
         stall_order.items = [
             OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
                       unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from market_app import create_app
 from market_app.catalog.models import Product
 from market_app.core import versions
 from market_app.extensions import db
-from tests.conftest import order_body, place_order
+from tests.helpers import order_body, place_order
 from tests.localstripe_plugin import free_port
 
 pytestmark = pytest.mark.committing  # other app instances and processes read what the tests wrote
@@ -128,48 +128,91 @@ def _add_product(client, shop):
     assert resp.status_code == 201, resp.json
 
 
+def _schedule_a_session(client, shop):
+    stand = shop.stands[0]
+    starts = datetime.now(UTC) + timedelta(hours=2)
+    resp = client.post(f"{API}/stalls/{stand.stall.id}/live-sessions", headers=stand.headers, json={
+        "title": "저녁 라이브", "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(minutes=30)).isoformat(),
+        "offers": [{"product_id": stand.product.id, "live_price": 2500, "quantity_cap": 3}]})
+    assert resp.status_code == 201, resp.json
+
+
+def _rename_offered_product(client, shop):
+    stand = shop.stands[0]
+    resp = client.patch(f"{API}/products/{stand.product.id}", json={"name": "햇배추"}, headers=stand.headers)
+    assert resp.status_code == 200, resp.json
+
+
+def _order_for_delivery(client, shop):
+    resp = place_order(client, shop.headers, order_body(shop.market, [(shop.stands[1].product, 3)], "delivery"))
+    assert resp.status_code == 201, resp.json
+
+
+def _quote(shop) -> str:
+    return f"{API}/markets/{shop.market.id}/delivery/quote?lat=37.556&lng=126.905&subtotal=15000"
+
+
+def _slot_places(resp) -> dict:
+    return {slot["start"]: slot["remaining"] for slot in resp.json["slots"]}
+
+
 def _product(resp, name: str) -> dict:
     return next(row for row in resp.json if row["name"] == name)
 
 
+def _at(path: str):
+    """The URL of a market's cached read, from the test's shop."""
+    return lambda client, shop: f"{API}/markets/{shop.market.id}{path}"
+
+
+def _with_a_session(client, shop) -> str:
+    _schedule_a_session(client, shop)
+    return f"{API}/markets/{shop.market.id}/live-sessions"
+
+
+def _first_offer_named(name: str):
+    return lambda resp: bool(resp.json) and resp.json[0]["offers"][0]["name"] == name
+
+
+def _one_slot_has_less(resp) -> bool:
+    places = _slot_places(resp).values()
+    return min(places) < max(places)
+
+
 CASES = {
     "market list, market renamed": (
-        lambda shop: f"{API}/markets", _rename_market, lambda resp: "새 이름 시장" in _names(resp)),
-    "market page, map resized": (
-        lambda shop: f"{API}/markets/{shop.market.id}", _resize_map, lambda resp: resp.json["map_width"] == 450),
-    "stall list, stall renamed": (
-        lambda shop: f"{API}/markets/{shop.market.id}/stalls", _rename_stall,
-        lambda resp: "이름 바꾼 채소가게" in _names(resp)),
+        lambda client, shop: f"{API}/markets", _rename_market, lambda resp: "새 이름 시장" in _names(resp)),
+    "market page, map resized": (_at(""), _resize_map, lambda resp: resp.json["map_width"] == 450),
+    "stall list, stall renamed": (_at("/stalls"), _rename_stall, lambda resp: "이름 바꾼 채소가게" in _names(resp)),
     "stall list open now, stall closed all week": (
-        lambda shop: f"{API}/markets/{shop.market.id}/stalls?open_now=true", _close_stall_all_week,
-        lambda resp: len(resp.json) == 1),
-    "stall list, stall suspended": (
-        lambda shop: f"{API}/markets/{shop.market.id}/stalls", _suspend_stall, lambda resp: len(resp.json) == 1),
+        _at("/stalls?open_now=true"), _close_stall_all_week, lambda resp: len(resp.json) == 1),
+    "stall list, stall suspended": (_at("/stalls"), _suspend_stall, lambda resp: len(resp.json) == 1),
     "market map, stall moved": (
-        lambda shop: f"{API}/markets/{shop.market.id}/map", _move_stall,
-        lambda resp: {"aisle": "Z-99", "x": 42}.items() <= resp.json["stalls"][0].items()
-        or {"aisle": "Z-99", "x": 42}.items() <= resp.json["stalls"][1].items()),
+        _at("/map"), _move_stall, lambda resp: any(s["aisle"] == "Z-99" and s["x"] == 42 for s in resp.json["stalls"])),
     "market map, stall closed all week": (
-        lambda shop: f"{API}/markets/{shop.market.id}/map", _close_stall_all_week,
+        _at("/map"), _close_stall_all_week,
         lambda resp: sorted(s["open_now"] for s in resp.json["stalls"]) == [False, True]),
     "product search, price changed": (
-        lambda shop: _search(shop.market, "배추"), _reprice, lambda resp: _product(resp, "배추")["price"] == 3500),
+        _at("/products?q=배추"), _reprice, lambda resp: _product(resp, "배추")["price"] == 3500),
     "product search, stock taken by an order": (
-        lambda shop: _search(shop.market, "ㅂㅊ"), _order_two, lambda resp: _product(resp, "배추")["stock"] == 8),
-    "product search, stall suspended": (
-        lambda shop: f"{API}/markets/{shop.market.id}/products", _suspend_stall,
-        lambda resp: _names(resp) == ["고등어"]),
-    "product search, product deleted": (
-        lambda shop: _search(shop.market, "배추"), _delete_product, lambda resp: resp.json == []),
+        _at("/products?q=ㅂㅊ"), _order_two, lambda resp: _product(resp, "배추")["stock"] == 8),
+    "product search, stall suspended": (_at("/products"), _suspend_stall, lambda resp: _names(resp) == ["고등어"]),
+    "product search, product deleted": (_at("/products?q=배추"), _delete_product, lambda resp: resp.json == []),
     "product search, product added": (
-        lambda shop: _search(shop.market, "배추"), _add_product, lambda resp: "배추김치" in _names(resp)),
+        _at("/products?q=배추"), _add_product, lambda resp: "배추김치" in _names(resp)),
+    "live schedule, session scheduled": (
+        _at("/live-sessions"), _schedule_a_session, lambda resp: [s["title"] for s in resp.json] == ["저녁 라이브"]),
+    "live schedule, offered product renamed": (_with_a_session, _rename_offered_product, _first_offer_named("햇배추")),
+    "delivery quote, a delivery order takes a slot's place": (
+        lambda client, shop: _quote(shop), _order_for_delivery, _one_slot_has_less),
 }
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_write_is_seen_by_the_next_read_of_every_cached_route(client, shop, statements, case):
     url_of, write, shows_the_write = CASES[case]
-    url = url_of(shop)
+    url = url_of(client, shop)
     before = _cached(client, statements, url)
     assert not shows_the_write(before)
 
