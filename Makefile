@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders bench-workers cluster-check install
+.PHONY: run test lint bench bench-orders bench-workers bench-dashboards cluster-check install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -28,7 +28,14 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 run: install
-	@echo "== database: $${DATABASE_URL:-instance/market.db (SQLite)}"
+	@if [ -z "$${SECRET_KEY:-}" ]; then
+	  # Development only: a random key made once and kept in instance/ (the app refuses to start without a key).
+	  mkdir -p instance
+	  [ -s instance/dev-secret-key ] || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/dev-secret-key
+	  export SECRET_KEY="$$(cat instance/dev-secret-key)"
+	  echo "== SECRET_KEY: the development key in instance/dev-secret-key (set SECRET_KEY to use your own)"
+	fi
+	echo "== database: $${DATABASE_URL:-instance/market.db (SQLite)}"
 	$(BIN)/flask db upgrade
 	echo "== demo data (only into a database without markets)"
 	$(BIN)/flask seed-demo --if-empty
@@ -52,11 +59,23 @@ run: install
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
 	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs, /metrics; Ctrl-C stops)"
 	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up both workers' samples
-	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --worker-class gthread --threads 4 \
+	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --threads 4 \
 	  --bind 127.0.0.1:$(PORT) wsgi:app
 
+# The browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser and fails here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then
+	  echo "Installing chromium and fonts-noto-cjk for the browser tests (apt-get, about 20 s)..."
+	  apt-get update -qq
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	else
+	  echo "WARNING: no $(CHROMIUM); the browser tests fail until: sudo apt-get install -y chromium fonts-noto-cjk"
+	  echo "         (or set MARKET_SKIP_BROWSER_TESTS=1 to skip them)"
+	fi
+
 # `python -m pytest` puts the repository root on sys.path, so tests can import tests.conftest helpers.
-test: install
+test: install $(CHROMIUM)
 	@$(BIN)/python -m pytest
 
 lint: install
@@ -79,3 +98,7 @@ bench-workers: install
 # server restarted midway, then the checks; a few minutes, loopback only (bench/cluster_check.sh).
 cluster-check: install
 	@bench/cluster_check.sh
+
+# Dashboards on a million order items in PostgreSQL (COPY loader, timings, CSV memory, EXPLAIN); see bench/README.md.
+bench-dashboards: install
+	@bench/dashboards.sh

@@ -16,7 +16,7 @@ LOCUST=$ROOT/.venv-bench/bin/locust
 LOAD_SECONDS=${CLUSTER_LOAD_SECONDS:-60}
 USERS=${CLUSTER_USERS:-30}
 REDIS_DB=${CLUSTER_REDIS_DB:-5}
-GUNICORN_ARGS=${CLUSTER_GUNICORN_ARGS:---workers 2 --worker-class gthread --threads 4}
+GUNICORN_ARGS=${CLUSTER_GUNICORN_ARGS:---workers 2 --threads 4}
 LOGIN_LIMIT=10
 PG=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
 

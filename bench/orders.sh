@@ -19,6 +19,8 @@ BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/6}
 PGHOST_PORT=127.0.0.1:5432
 BIN=.venv/bin
 export FLASK_APP=market_app
+# A throwaway signing key for this run (the app refuses to start without one of at least 32 bytes).
+export SECRET_KEY="${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')}"
 
 if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian package)"

@@ -22,6 +22,8 @@ ORDERS=${ORDERS:-1}
 QUICK=${QUICK:-0}
 BIN=.venv/bin
 export FLASK_APP=market_app
+# A throwaway signing key for this run (the app refuses to start without one of at least 32 bytes).
+export SECRET_KEY="${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')}"
 
 if ! command -v wrk >/dev/null; then
   echo "== installing wrk (Debian package)"

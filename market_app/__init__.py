@@ -5,9 +5,9 @@ from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import cache, health, jobs, logs, metrics, uow
-from market_app.core.auth import register_token_error_handlers
-from market_app.core.db import begin_before_sqlite_savepoints
+from market_app.core import cache, health, jobs, logs, metrics, routing, secrets, security_headers, uow
+from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
+from market_app.core.db import begin_before_sqlite_savepoints, engine_options
 from market_app.core.errors import register_error_handlers
 from market_app.core.json_provider import OrjsonProvider
 from market_app.extensions import api, db, jwt, limiter, migrate
@@ -22,11 +22,13 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    secrets.check(app)  # before anything can sign a token with a weak key
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json = OrjsonProvider(app)  # Korean stays readable in responses, keys in the schemas' order
     app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
+    routing.install(app.url_map)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(exist_ok=True)
@@ -35,6 +37,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     # the request id is bound before any other before_request hook (rate limits, tokens) can refuse the request.
     metrics.init_app(app)
     logs.init_app(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config)
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
@@ -45,6 +48,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
+    security_headers.init_app(app)
+    app.before_request(refuse_invalid_tokens)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)
     _connect_domains(app)
@@ -66,6 +71,7 @@ class NoCookieSession(SessionInterface):
 
 def _connect_domains(app: Flask) -> None:
     """Cross-domain reactions and checkout hooks, from the lowest layer up (core/signals.py lists the signals)."""
+    from market_app.dashboards import wiring as dashboards_wiring
     from market_app.delivery import wiring as delivery_wiring
     from market_app.live import wiring as live_wiring
     from market_app.notifications import wiring as notifications_wiring
@@ -74,13 +80,14 @@ def _connect_domains(app: Flask) -> None:
     from market_app.settlement import wiring as settlement_wiring
 
     for wiring in (payments_wiring, orders_wiring, notifications_wiring, delivery_wiring, live_wiring,
-                   settlement_wiring):
+                   settlement_wiring, dashboards_wiring):
         wiring.connect(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from market_app.accounts.routes import blp as accounts_blp
     from market_app.catalog.routes import blp as catalog_blp
+    from market_app.dashboards.routes import blp as dashboards_blp
     from market_app.delivery.desk_routes import blp as desk_blp
     from market_app.delivery.routes import blp as delivery_blp
     from market_app.live.routes import blp as live_blp
@@ -92,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from market_app.web.routes import web
 
     for blueprint in (accounts_blp, markets_blp, catalog_blp, orders_blp, payments_blp, notifications_blp,
-                      delivery_blp, desk_blp, live_blp, settlement_blp):
+                      delivery_blp, desk_blp, live_blp, settlement_blp, dashboards_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web)
 

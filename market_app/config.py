@@ -13,11 +13,17 @@ def _int(name: str, default: int) -> int:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me-in-production-0123456789")
+    # No default: create_app refuses to start without a key of MIN_SECRET_BYTES (except in tests and debug mode).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'market.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}  # plus the timeouts below (core.db.engine_options)
+    # A database that is down or hangs answers 503 quickly instead of holding the request until gunicorn kills it.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)  # PostgreSQL; libpq's minimum is 2
+    DATABASE_STATEMENT_TIMEOUT_MS = _int("DATABASE_STATEMENT_TIMEOUT_MS", 10_000)  # PostgreSQL; 0 = no limit
+    DATABASE_POOL_TIMEOUT_SECONDS = _int("DATABASE_POOL_TIMEOUT_SECONDS", 5)  # wait for a free pooled connection
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "5"))  # wait for a lock
 
-    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or SECRET_KEY
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", "")  # empty: SECRET_KEY signs the tokens
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_int("TOKEN_LIFETIME_SECONDS", 12 * 3600))
     JWT_ERROR_MESSAGE_KEY = "message"
 
@@ -25,24 +31,35 @@ class Config:
     PASSWORD_HASH_TIME_COST = _int("PASSWORD_HASH_TIME_COST", 3)
     PASSWORD_HASH_MEMORY_KIB = _int("PASSWORD_HASH_MEMORY_KIB", 65536)
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by every worker and server when Redis is there (REDIS_URL); per process otherwise.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    # Redis unreachable: count in memory per process meanwhile, rather than failing every limited request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")  # apps sharing one Redis keep apart
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Per account, in the database: this many failed sign-ins within the window refuse further tries (429).
+    LOGIN_FAILURE_LIMIT = _int("LOGIN_FAILURE_LIMIT", 10)
+    LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60)
     ORDER_RATE_LIMIT = os.environ.get("ORDER_RATE_LIMIT", "30 per minute")
     QUICK_PAY_RATE_LIMIT = os.environ.get("QUICK_PAY_RATE_LIMIT", "30 per minute")
 
     MAX_CONTENT_LENGTH = 1024 * 1024
     # How many proxies in front of the app set X-Forwarded-For/-Proto (1 behind one nginx); 0 trusts none.
     PROXY_FIX_X_FOR = _int("PROXY_FIX_X_FOR", 0)
+    # OPTIONS is not an operation of this API: a JSON 405 with Allow, not Flask's automatic empty 200.
+    PROVIDE_AUTOMATIC_OPTIONS = False
+    # Behind a TLS proxy: redirect plain http to https (the proxy must send X-Forwarded-Proto). Off for local http.
+    FORCE_HTTPS = os.environ.get("FORCE_HTTPS", "") == "1"
+    # Strict-Transport-Security max-age on https requests (never sent over http); 0 turns it off.
+    HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
 
     API_TITLE = "Traditional market platform API"
     API_VERSION = "v1"
-    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_VERSION = "3.1.0"  # nullable as type [..., "null"]: a null nested object is exactly null, not "any object"
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = "/api/docs/static/"
+    # /api/docs is the web domain's page on the vendored swagger-ui (static/swagger-ui/), not flask-smorest's.
     API_SPEC_OPTIONS = {
         "info": {"description": "All money is integer won (KRW). Lists are JSON arrays; "
                                 "pagination metadata is in the X-Pagination header."},
@@ -86,6 +103,10 @@ class Config:
 
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
+    # Days of past orders `flask seed-demo` writes for the dashboards (tests use fewer).
+    DEMO_HISTORY_DAYS = _int("DEMO_HISTORY_DAYS", 90)
+    # Dashboards and reports read from this database (a read replica) when set; else from DATABASE_URL.
+    REPORTING_DATABASE_URL = os.environ.get("REPORTING_DATABASE_URL", "")
 
     STRIPE_API_KEY = os.environ.get("STRIPE_API_KEY", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
@@ -98,6 +119,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    SECRET_KEY = "test-only-secret-key-never-used-outside-the-tests"
+    JWT_SECRET_KEY = ""
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     PASSWORD_HASH_TIME_COST = 1
     PASSWORD_HASH_MEMORY_KIB = 1024
@@ -107,3 +130,4 @@ class TestConfig(Config):
     PUBLIC_CACHE_OWN_CONNECTION = False
     # Shared by every test run: versions are random, so no run can find another's answers.
     PUBLIC_CACHE_DIR = os.path.join(tempfile.gettempdir(), "market-test-public-cache")
+    DEMO_HISTORY_DAYS = 3

@@ -20,3 +20,15 @@ class User(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class LoginFailure(db.Model):
+    """One failed sign-in for an email (whether or not it has an account): the per-account login throttle counts
+    these in the database, so it holds across workers and servers with or without Redis."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_email_created", "email", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), index=True)

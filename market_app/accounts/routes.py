@@ -20,6 +20,7 @@ def _login_limit() -> str:
 class Register(MethodView):
     decorators = [limiter.limit(_login_limit, scope="register")]
 
+    @blp.public
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema)
     @blp.errors(409, 429)
@@ -34,6 +35,7 @@ class Register(MethodView):
 class Login(MethodView):
     decorators = [limiter.limit(_login_limit, scope="login")]
 
+    @blp.public
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.errors(401, 429)

@@ -56,6 +56,7 @@ def _owned_product(product_id: int) -> Product:
 
 @blp.route("/stalls/<int:stall_id>/products")
 class StallProducts(MethodView):
+    @blp.public
     @blp.arguments(StallProductQueryArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SelectPage)
@@ -81,6 +82,7 @@ class StallProducts(MethodView):
 
 @blp.route("/products/<int:product_id>")
 class ProductById(MethodView):
+    @blp.public
     @blp.response(200, ProductSchema)
     @blp.errors(404)
     def get(self, product_id):
@@ -111,6 +113,7 @@ class ProductById(MethodView):
 @blp.route("/markets/<int:market_id>/products")
 class MarketProducts(MethodView):
     @cache.public(lambda view_args: products_scope(view_args["market_id"]))
+    @blp.public
     @blp.arguments(ProductSearchArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate(SearchPage)

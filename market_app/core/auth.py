@@ -1,6 +1,6 @@
 """Bearer-token helpers on top of flask-jwt-extended; the user loader lives in accounts."""
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_jwt_extended import current_user, jwt_required, verify_jwt_in_request
 
 from market_app.core.errors import error_body
@@ -16,6 +16,13 @@ def optional_user():
 
 def signed_in_user():
     return current_user._get_current_object()
+
+
+def refuse_invalid_tokens() -> None:
+    """One rule on every API route, public or not: a client that sends a token wants to be signed in, so an invalid
+    or expired token is a 401 even where no token is needed (never silently browsing as anonymous)."""
+    if request.path.startswith("/api/v1/") and "Authorization" in request.headers:
+        verify_jwt_in_request(optional=True)  # no Bearer token: anonymous; a bad one raises -> 401
 
 
 def register_token_error_handlers(jwt) -> None:

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,3 +22,21 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow([_safe(value) for value in row])
     return out.getvalue()
+
+
+def iter_csv(header: Sequence[str], rows: Iterable[Sequence[object]], rows_per_chunk: int = 500) -> Iterator[str]:
+    """The same CSV as to_csv, streamed: the BOM and header first, then chunks of rows, never the whole file."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    out.write("\ufeff")
+    writer.writerow(header)
+    pending = 0
+    for row in rows:
+        writer.writerow([_safe(value) for value in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            pending = 0
+    yield out.getvalue()

@@ -23,6 +23,20 @@ class Base(so.DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def engine_options(url: str, config) -> dict:
+    """Engine options with the timeouts from the configuration, so a database that is down or hangs fails fast."""
+    options = {key: value for key, value in config["SQLALCHEMY_ENGINE_OPTIONS"].items() if key != "connect_args"}
+    in_memory = url in ("sqlite://", "sqlite:///:memory:")
+    if not in_memory:  # in-memory SQLite keeps one connection per thread: no pool to wait for
+        options["pool_timeout"] = config["DATABASE_POOL_TIMEOUT_SECONDS"]
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
+                                   "options": f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}"}
+    elif url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": config["SQLITE_BUSY_TIMEOUT_SECONDS"]}
+    return options
+
+
 def utcnow() -> datetime:
     """Aware UTC now; every stored time is UTC."""
     return datetime.now(UTC)

@@ -1,9 +1,15 @@
 """Domain errors and their one mapping to HTTP; every error body is {code, status, message, errors}."""
 
+import logging
 from http import HTTPStatus
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+
+log = logging.getLogger(__name__)
+# Seconds a client should wait before retrying when the database is unreachable or too slow.
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -52,6 +58,16 @@ class ServiceUnavailable(DomainError):
     status_code = 503
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; Retry-After says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
 def error_body(status_code: int, message: str, errors: dict | None = None) -> dict:
     body = {"code": status_code, "status": HTTPStatus(status_code).phrase, "message": message}
     if errors:
@@ -60,7 +76,8 @@ def error_body(status_code: int, message: str, errors: dict | None = None) -> di
 
 
 def _handle_domain_error(error: DomainError):
-    return jsonify(error_body(error.status_code, error.message, error.errors)), error.status_code
+    body = jsonify(error_body(error.status_code, error.message, error.errors))
+    return body, error.status_code, getattr(error, "headers", None) or {}
 
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -92,6 +109,16 @@ def http_exception_response(error: HTTPException):
     return jsonify(error_body(error.code, message, errors)), error.code, headers
 
 
+def _handle_database_unavailable(error: sa.exc.SQLAlchemyError):
+    """Cannot connect, connection lost, no free connection in the pool, a statement or lock wait timed out:
+    a 503 the client may retry, not a 500."""
+    log.warning("database unavailable: %s", error)
+    body = error_body(503, "The database is unavailable right now; try again shortly.")
+    return jsonify(body), 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _handle_domain_error)
+    for unavailable in (sa.exc.OperationalError, sa.exc.TimeoutError, sa.exc.DisconnectionError):
+        app.register_error_handler(unavailable, _handle_database_unavailable)
     app.before_request(require_json_body)

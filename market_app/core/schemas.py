@@ -4,7 +4,25 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from market_app.core.fields import day
+
+NUL_MESSAGE = "Must not contain NUL characters."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _is_nested(field: fields.Field) -> bool:
+    return isinstance(field, fields.Nested) or isinstance(getattr(field, "inner", None), fields.Nested)
 
 
 class Dumped(list):
@@ -16,6 +34,8 @@ class DumpedObject(dict):
 
 
 class BaseSchema(Schema):
+    """Unknown fields are refused, and so is a NUL character in any string (PostgreSQL text cannot hold one)."""
+
     class Meta:
         unknown = RAISE
         ordered = True
@@ -27,6 +47,20 @@ class BaseSchema(Schema):
             return dict(obj)
         return super().dump(obj, many=many)
 
+    @pre_load
+    def _refuse_nul(self, data, **_kwargs):
+        if not hasattr(data, "keys"):
+            return data  # not an object: marshmallow refuses it as the wrong type
+        wrong = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            # Nested schemas check their own fields, so the error names the inner field.
+            if key in data and not _is_nested(field) and _has_nul(data[key]):
+                wrong[key] = [NUL_MESSAGE]
+        if wrong:
+            raise ValidationError(wrong)
+        return data
+
 
 def _plain(convert: Callable) -> Callable:
     return lambda value: None if value is None else convert(value)
@@ -34,9 +68,8 @@ def _plain(convert: Callable) -> Callable:
 
 def _converter(field: fields.Field, attribute: str) -> Callable:
     """What marshmallow's field does to a value when dumping, for the plain kinds of field; others ask the field."""
-    if isinstance(field, fields.Boolean | fields.Integer | fields.Float | fields.String) and not isinstance(
-            field, fields.Decimal) and not getattr(field, "as_string", False):
-        kind = next(t for t in (bool, int, float, str) if isinstance(field, _FIELD_OF[t]))
+    kind = _PLAIN_KINDS.get(type(field))  # exact types: a custom field keeps its own way of dumping
+    if kind is not None and not getattr(field, "as_string", False):
         return _plain(kind)
     if isinstance(field, fields.DateTime) and type(field) in (fields.DateTime, fields.AwareDateTime) \
             and field.format in (None, "iso"):
@@ -49,7 +82,8 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
     return lambda value: field.serialize(attribute, {attribute: value}, lambda obj, key, default: obj.get(key, default))
 
 
-_FIELD_OF = {bool: fields.Boolean, int: fields.Integer, float: fields.Float, str: fields.String}
+_PLAIN_KINDS = {fields.Boolean: bool, fields.Integer: int, fields.Float: float, fields.String: str, fields.Url: str,
+                fields.Email: str}
 
 
 class RowDumper:
@@ -101,8 +135,8 @@ class DateRangeSchema(BaseSchema):
 
     max_days = 366
 
-    from_ = fields.Date(data_key="from", metadata={"description": "First local day (market timezone)"})
-    to = fields.Date(metadata={"description": "Last local day, inclusive"})
+    from_ = day(data_key="from", metadata={"description": "First local day (market timezone)"})
+    to = day(metadata={"description": "Last local day, inclusive"})
 
     @validates_schema
     def _ordered_dates(self, data: dict, **_kwargs) -> None:

@@ -13,6 +13,10 @@ _signals = Namespace()
 payment_succeeded = _signals.signal("payment-succeeded")
 payment_failed = _signals.signal("payment-failed")
 payment_flagged = _signals.signal("payment-flagged")  # Stripe reported another amount or currency: not paid
+# payments -- sender: the Refund. Recorded: the refund row is written (it counts from now on, on this day, while
+# Stripe is asked); failed: Stripe refused it for good, the money stays with the stall after all.
+refund_recorded = _signals.signal("refund-recorded")
+refund_failed = _signals.signal("refund-failed")
 
 # orders -- sender: the Order
 order_paid = _signals.signal("order-paid")  # the stalls may now prepare it

@@ -40,6 +40,7 @@ def _delivery_scope(view_args: dict) -> str:
 
 @blp.route("/markets/<int:market_id>/delivery/settings")
 class Settings(MethodView):
+    @blp.public
     @blp.response(200, DeliverySettingsSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -64,6 +65,7 @@ class Quote(MethodView):
     # Quotes and slot lists are asked on every basket change: served from the public cache, which a change of the
     # terms or of a slot's places makes miss at once; open slots move with the time, so answers keep a minute.
     @cache.public(_delivery_scope, vary=cache.this_minute)
+    @blp.public
     @blp.arguments(QuoteArgsSchema, location="query")
     @blp.response(200, QuoteSchema)
     @blp.errors(404)
@@ -75,6 +77,7 @@ class Quote(MethodView):
 @blp.route("/markets/<int:market_id>/delivery/slots")
 class Slots(MethodView):
     @cache.public(_delivery_scope, vary=cache.this_minute)
+    @blp.public
     @blp.arguments(SlotsArgsSchema, location="query")
     @blp.response(200, SlotSchema(many=True))
     @blp.errors(404)

@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from market_app.core.fields import Boolean, QueryBoolean, day, identifier, latitude, longitude
 from market_app.core.hours import HoursError, validate_hours
 from market_app.core.schemas import MAX_WON, BaseSchema, won
 from market_app.delivery.models import DeliveryStatus, FeePayer, PickupStatus
+from market_app.markets.schemas import HoursSchema
 
 MAX_ZONES = 10
 MAX_CLOSED_DATES = 366
@@ -36,7 +38,7 @@ class DeliverySettingsSchema(BaseSchema):
     """PUT replaces the whole document; what is left out takes its default."""
 
     market_id = fields.Integer(dump_only=True)
-    enabled = fields.Boolean(required=True)
+    enabled = Boolean(required=True)
     zones = fields.List(fields.Nested(ZoneSchema), required=True, validate=validate.Length(max=MAX_ZONES),
                         metadata={"description": "Distance rings, ascending; beyond the last ring no delivery"})
     free_over = won(load_default=None, allow_none=True,
@@ -51,10 +53,9 @@ class DeliverySettingsSchema(BaseSchema):
         "description": "The stalls' preparation time: a slot must start at least this long after the order"})
     days_ahead = fields.Integer(strict=True, load_default=7, validate=validate.Range(1, 30),
                                 metadata={"description": "Slots are offered for today and this many days in all"})
-    hours = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True,
-                        validate=_check_hours, metadata={
-                            "description": 'Local delivery hours per weekday, e.g. {"mon": "10:00-19:00", '
-                                           '"sun": null}; the same form as opening hours'})
+    hours = fields.Nested(HoursSchema, required=True, validate=_check_hours, metadata={
+        "description": 'Local delivery hours per weekday, e.g. {"mon": "10:00-19:00", "sun": null}; the same form '
+                       "as opening hours"})
     closed_dates = fields.List(StoredDate(), load_default=list, validate=validate.Length(max=MAX_CLOSED_DATES),
                                metadata={"description": "Local dates (holidays) without any slot"})
     free_delivery_paid_by = fields.Enum(FeePayer, by_value=True, load_default=FeePayer.MARKET, metadata={
@@ -76,8 +77,8 @@ class DeliverySettingsSchema(BaseSchema):
 
 
 class QuoteArgsSchema(BaseSchema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
+    lat = latitude(required=True)
+    lng = longitude(required=True)
     subtotal = fields.Integer(load_default=0, validate=validate.Range(0, MAX_WON),
                               metadata={"description": "The basket's subtotal (won); 0 if left out"})
 
@@ -169,13 +170,13 @@ class DeliverySchema(BaseSchema):
 
 class DeliveryQueryArgsSchema(BaseSchema):
     status = fields.Enum(DeliveryStatus, by_value=True)
-    date = fields.Date(metadata={"description": "The slot's local date"})
-    courier_id = fields.Integer()
-    ready = fields.Boolean(metadata={"description": "true: only those ready for pickup"})
+    date = day(metadata={"description": "The slot's local date"})
+    courier_id = identifier(strict=False)
+    ready = QueryBoolean(metadata={"description": "true: only those ready for pickup"})
 
 
 class AssignSchema(BaseSchema):
-    courier_id = fields.Integer(strict=True, required=True)
+    courier_id = identifier(required=True)
 
 
 class DeliverSchema(BaseSchema):
@@ -243,7 +244,7 @@ class PickListSchema(BaseSchema):
 
 
 class ShortfallSchema(BaseSchema):
-    item_id = fields.Integer(strict=True, required=True)
+    item_id = identifier(required=True)
     missing = fields.Integer(strict=True, required=True, validate=validate.Range(1, 99))
 
 

@@ -35,6 +35,7 @@ from market_app.demo.data import (
     DemoStall,
 )
 from market_app.demo.delivery import seed_delivery_settings, seed_past_deliveries
+from market_app.demo.history import seed_past_orders
 from market_app.demo.live import seed_live
 from market_app.demo.stalls import MARKET_STALLS
 from market_app.markets import services as markets
@@ -180,7 +181,7 @@ def seed_products(world: DemoWorld) -> None:
 
 
 SEED_STEPS = (seed_accounts, seed_markets, seed_stalls, seed_products, seed_delivery_settings, seed_past_deliveries,
-              seed_live)
+              seed_live, seed_past_orders)
 
 
 def seed_demo() -> DemoWorld:

@@ -51,6 +51,7 @@ def _session(session_id: int):
 class MarketSchedule(MethodView):
     # Statuses move by writes (the clock's jobs); "from today" moves with the time: stored per minute.
     @cache.public(lambda view_args: versions.live_scope(view_args["market_id"]), vary=cache.this_minute)
+    @blp.public
     @blp.arguments(ScheduleQueryArgsSchema, location="query")
     @blp.response(200, LiveSessionSchema(many=True))
     @blp.paginate(SelectPage)
@@ -61,6 +62,7 @@ class MarketSchedule(MethodView):
 
 
 @blp.route("/markets/<int:market_id>/live-sessions.ics")
+@blp.public
 @blp.response(200, content_type=CALENDAR, description="iCalendar feed; subscribe with webcal://")
 @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
 @blp.errors(404)
@@ -71,6 +73,7 @@ def market_calendar(market_id):
 
 @blp.route("/stalls/<int:stall_id>/live-sessions")
 class StallSessions(MethodView):
+    @blp.public
     @blp.arguments(ScheduleQueryArgsSchema, location="query")
     @blp.response(200, LiveSessionSchema(many=True))
     @blp.paginate(SelectPage)
@@ -93,6 +96,7 @@ class StallSessions(MethodView):
 
 
 @blp.route("/stalls/<int:stall_id>/live-sessions.ics")
+@blp.public
 @blp.response(200, content_type=CALENDAR, description="iCalendar feed; subscribe with webcal://")
 @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match")
 @blp.errors(404)
@@ -103,6 +107,7 @@ def stall_calendar(stall_id):
 
 @blp.route("/live-sessions/<int:session_id>")
 class SessionById(MethodView):
+    @blp.public
     @blp.response(200, LiveSessionSchema)
     @blp.errors(404)
     def get(self, session_id):
@@ -214,6 +219,7 @@ class Follow(MethodView):
 
 @blp.route("/live-sessions/<int:session_id>/heartbeat", methods=["POST"])
 @limiter.limit(_heartbeat_limit, scope="live-heartbeat")
+@blp.public
 @blp.arguments(HeartbeatSchema)
 @blp.response(200, ViewersSchema)
 @blp.errors(404, 409, 429)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from market_app.core.fields import Boolean, identifier, moment
 from market_app.core.schemas import BaseSchema, DateRangeSchema, won
 from market_app.live.models import LiveKind, LiveStatus
 from market_app.live.services import MAX_DURATION
@@ -26,7 +27,7 @@ class LocalDateTime(fields.DateTime):
 
 
 class OfferInSchema(BaseSchema):
-    product_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    product_id = identifier(required=True)
     live_price = won(minimum=1, required=True, metadata={"description": "Below the product's list price"})
     quantity_cap = fields.Integer(strict=True, required=True, validate=validate.Range(1, 10_000),
                                   metadata={"description": "Units sold at the live price in all"})
@@ -52,11 +53,11 @@ class LiveSessionCreateSchema(BaseSchema):
                        metadata={"description": "live: a broadcast; flash: a sale without a stream (마감세일)"})
     title = fields.String(required=True, validate=validate.Length(1, 100))
     description = fields.String(load_default="", validate=validate.Length(max=2000))
-    starts_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with an offset"})
-    ends_at = fields.AwareDateTime(required=True, metadata={"description": "At most 4 hours after starts_at"})
+    starts_at = moment(required=True, metadata={"description": "ISO 8601 with an offset"})
+    ends_at = moment(required=True, metadata={"description": "At most 4 hours after starts_at"})
     stream_url = https_url(load_default=None, allow_none=True)
     thumbnail_url = https_url(load_default=None, allow_none=True)
-    auto_start = fields.Boolean(load_default=False, metadata={
+    auto_start = Boolean(load_default=False, metadata={
         "description": "Start by itself at starts_at (a flash sale always does)"})
     offers = fields.List(fields.Nested(OfferInSchema), load_default=list, validate=validate.Length(max=MAX_OFFERS))
 
@@ -128,8 +129,8 @@ class FollowSchema(BaseSchema):
 
 
 class HeartbeatSchema(BaseSchema):
-    viewer_id = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[A-Za-z0-9_-]{8,64}$", error="8-64 letters, digits, - or _ (a random id the player keeps)."),
+    viewer_id = fields.String(load_default=None, allow_none=True, validate=[validate.Length(8, 64), validate.Regexp(
+        r"^[A-Za-z0-9_-]{8,64}$", error="8-64 letters, digits, - or _ (a random id the player keeps).")],
         metadata={"description": "Anonymous viewers only: a random id the player keeps for the session"})
 
 

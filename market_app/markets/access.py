@@ -32,6 +32,13 @@ def require_market_admin(user: User, market: Market) -> None:
         raise Forbidden("Only an admin of this market may do this.")
 
 
+def require_member_manager(user: User, market: Market, role: MemberRole) -> None:
+    """Only the platform admin appoints or removes a market's admins; the market's admins manage its couriers."""
+    if role == MemberRole.ADMIN and not user.is_platform_admin:
+        raise Forbidden("Only a platform admin appoints or removes market admins.")
+    require_market_admin(user, market)
+
+
 def can_see_stall(user: User | None, stall: Stall) -> bool:
     if stall.status == StallStatus.ACTIVE:
         return True

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market_app.accounts.models import User
 from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.hours import is_open
 from market_app.core.versions import (
@@ -87,6 +88,7 @@ class Membership(TimestampMixin, db.Model):
     role: so.Mapped[MemberRole] = so.mapped_column(str_enum(MemberRole, 20))
 
     market: so.Mapped[Market] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
 
 
 class Stall(CachedContent, TimestampMixin, db.Model):

@@ -18,6 +18,7 @@ from market_app.markets.schemas import (
     MarketSchema,
     MarketUpdateSchema,
     MemberCreateSchema,
+    MemberRemoveArgsSchema,
     MemberSchema,
     MeSchema,
     PayoutAccountSchema,
@@ -63,6 +64,7 @@ class Me(MethodView):
 @blp.route("/markets")
 class Markets(MethodView):
     @cache.public(lambda _view_args: MARKET_LIST)
+    @blp.public
     @blp.arguments(MarketQueryArgsSchema, location="query")
     @blp.response(200, MarketSchema(many=True))
     @blp.paginate(SelectPage)
@@ -86,6 +88,7 @@ class Markets(MethodView):
 @blp.route("/markets/<int:market_id>")
 class MarketById(MethodView):
     @cache.public(_market_scope)
+    @blp.public
     @blp.response(200, MarketSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -122,17 +125,37 @@ class Members(MethodView):
     @blp.response(201, MemberSchema)
     @blp.errors(401, 403, 404, 409)
     def post(self, data, market_id):
-        """Appoint an existing user as admin or courier of the market"""
+        """Appoint an existing user by email: couriers by the market's admins, admins by the platform admin"""
         market = services.get_market(market_id)
-        access.require_market_admin(signed_in_user(), market)
+        access.require_member_manager(signed_in_user(), market, data["role"])
         membership = services.add_member(market, data["email"], data["role"])
         uow.commit()
         return membership
 
 
+@blp.route("/markets/<int:market_id>/members/<int:user_id>")
+class MemberById(MethodView):
+    decorators = [login_required]
+
+    @blp.arguments(MemberRemoveArgsSchema, location="query")
+    @blp.response(204)
+    @blp.errors(401, 403, 404)
+    def delete(self, args, market_id, user_id):
+        """Remove a user's memberships of the market (?role= one of them): couriers by its admins, admins by the
+        platform admin"""
+        user, market = signed_in_user(), services.get_market(market_id)
+        access.require_market_admin(user, market)
+        memberships = services.memberships_of(market, user_id, args.get("role"))
+        for membership in memberships:
+            access.require_member_manager(user, market, membership.role)
+        services.remove_members(memberships)
+        uow.commit()
+
+
 @blp.route("/markets/<int:market_id>/map")
 class MarketMap(MethodView):
     @cache.public(_market_scope, vary=services.opening_bucket)
+    @blp.public
     @blp.response(200, MarketMapSchema)
     @blp.errors(404)
     def get(self, market_id):
@@ -144,6 +167,7 @@ class MarketMap(MethodView):
 @blp.route("/markets/<int:market_id>/stalls")
 class MarketStalls(MethodView):
     @cache.public(_market_scope, vary=services.opening_bucket, when=_public_stall_list)
+    @blp.public
     @blp.arguments(StallQueryArgsSchema, location="query")
     @blp.response(200, StallSchema(many=True))
     @blp.paginate(SelectPage)
@@ -172,6 +196,7 @@ class MarketStalls(MethodView):
 
 @blp.route("/stalls/<int:stall_id>")
 class StallById(MethodView):
+    @blp.public
     @blp.response(200, StallSchema)
     @blp.errors(404)
     def get(self, stall_id):
@@ -204,7 +229,7 @@ def _change_stall_status(stall_id: int, reason: str | None, transition):
 
 @blp.route("/stalls/<int:stall_id>/approve", methods=["POST"])
 @login_required
-@blp.arguments(StallStatusChangeSchema)
+@blp.arguments(StallStatusChangeSchema, required=False)
 @blp.response(200, StallSchema)
 @blp.errors(401, 403, 404, 409)
 def approve_stall(data, stall_id):
@@ -214,7 +239,7 @@ def approve_stall(data, stall_id):
 
 @blp.route("/stalls/<int:stall_id>/suspend", methods=["POST"])
 @login_required
-@blp.arguments(StallStatusChangeSchema)
+@blp.arguments(StallStatusChangeSchema, required=False)
 @blp.response(200, StallSchema)
 @blp.errors(401, 403, 404, 409)
 def suspend_stall(data, stall_id):

@@ -7,8 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
+from market_app.accounts.services import normalize_email
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
@@ -94,20 +96,36 @@ def _refuse_taken_slug(slug: str) -> None:
 
 
 def add_member(market: Market, email: str, role: MemberRole) -> Membership:
-    user = db.session.scalar(sa.select(User).filter_by(email=email.strip().lower()))
+    user = db.session.scalar(sa.select(User).filter_by(email=normalize_email(email)))
     if user is None:
         raise InvalidInput("email", "No account with this email; ask them to register first.")
     exists = sa.select(Membership.id).filter_by(user_id=user.id, market_id=market.id, role=role)
     if db.session.scalar(exists) is not None:
-        raise Conflict(f"{email} is already {role.value} of this market.")
-    membership = Membership(user_id=user.id, market_id=market.id, role=role)
-    membership.user = user
+        raise Conflict(f"{user.email} is already {role.value} of this market.")
+    membership = Membership(user=user, market_id=market.id, role=role)
     db.session.add(membership)
     return membership
 
 
+def memberships_of(market: Market, user_id: int, role: MemberRole | None = None) -> list[Membership]:
+    """The user's memberships of the market (only the one role when given); 404 when there are none."""
+    stmt = sa.select(Membership).filter_by(market_id=market.id, user_id=user_id).order_by(Membership.id)
+    if role is not None:
+        stmt = stmt.filter_by(role=role)
+    memberships = list(db.session.scalars(stmt))
+    if not memberships:
+        raise NotFound("This user is not a member of the market" + (f" as {role.value}." if role else "."))
+    return memberships
+
+
+def remove_members(memberships: list[Membership]) -> None:
+    for membership in memberships:
+        db.session.delete(membership)
+
+
 def members_query(market: Market) -> sa.Select:
-    return sa.select(Membership).filter_by(market_id=market.id).order_by(Membership.id)
+    return (sa.select(Membership).filter_by(market_id=market.id).options(so.joinedload(Membership.user))
+            .order_by(Membership.id))
 
 
 # --- stalls -----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from marshmallow import fields
 
+from market_app.core.fields import QueryBoolean
 from market_app.core.schemas import BaseSchema
 
 
@@ -16,7 +17,7 @@ class NotificationSchema(BaseSchema):
 
 
 class InboxQueryArgsSchema(BaseSchema):
-    unread = fields.Boolean(metadata={"description": "true: only unread; false: only read"})
+    unread = QueryBoolean(metadata={"description": "true: only unread; false: only read"})
 
 
 class MarkedReadSchema(BaseSchema):

@@ -46,6 +46,10 @@ def replace_items(user: User, market: Market, items: list[dict]) -> Cart:
             raise InvalidInput("items", f"At most {product.max_per_order or 99}.").at_item(index, "quantity")
         seen.add(item["product_id"])
     cart = get_cart(user, market) or Cart(user_id=user.id, market_id=market.id)
+    # The old lines go first: inserting a product's new line while its old one still exists breaks the
+    # (cart, product) unique key. The new lines keep the order the shopper sent.
+    cart.items = []
+    db.session.flush()
     cart.items = [CartItem(product_id=item["product_id"], quantity=item["quantity"]) for item in items]
     cart.updated_at = utcnow()
     db.session.add(cart)

@@ -2,33 +2,34 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from market_app.core.fields import Boolean, identifier, latitude, longitude, moment, string
 from market_app.core.schemas import BaseSchema, DateRangeSchema
-from market_app.orders.models import Fulfillment, OrderStatus, StallOrderStatus
+from market_app.orders.models import Fulfillment, Order, OrderStatus, StallOrder, StallOrderStatus
 
 MAX_LINES = 50
 
 
 class OrderLineInSchema(BaseSchema):
-    product_id = fields.Integer(strict=True, required=True, validate=validate.Range(min=1))
+    product_id = identifier(required=True)
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(1, 99))
 
 
 class DeliveryInSchema(BaseSchema):
-    address = fields.String(required=True, validate=validate.Length(1, 255))
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lng = fields.Float(required=True, validate=validate.Range(-180, 180))
-    slot_start = fields.AwareDateTime(load_default=None, allow_none=True, metadata={
+    address = string(Order.delivery_address, 1, required=True)
+    lat = latitude(required=True)
+    lng = longitude(required=True)
+    slot_start = moment(load_default=None, allow_none=True, metadata={
         "description": "Start of an open slot (GET /markets/{id}/delivery/slots); required for delivery"})
 
 
 class OrderCreateSchema(BaseSchema):
-    market_id = fields.Integer(strict=True, required=True)
+    market_id = identifier(required=True)
     items = fields.List(fields.Nested(OrderLineInSchema), validate=validate.Length(1, MAX_LINES),
                         metadata={"description": "Leave out and set use_cart to check out the saved cart"})
-    use_cart = fields.Boolean(load_default=False)
+    use_cart = Boolean(load_default=False)
     fulfillment = fields.Enum(Fulfillment, by_value=True, required=True)
     delivery = fields.Nested(DeliveryInSchema, load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = string(Order.note, load_default=None, allow_none=True)
 
     @validates_schema
     def _items_or_cart(self, data: dict, **_kwargs) -> None:
@@ -41,8 +42,8 @@ class OrderCreateSchema(BaseSchema):
 
 
 class IdempotencyHeaderSchema(BaseSchema):
-    idempotency_key = fields.String(required=True, data_key="Idempotency-Key", validate=validate.Length(1, 255),
-                                    metadata={"description": "A fresh key per order; a retry reuses it"})
+    idempotency_key = string(Order.idempotency_key, 1, required=True, data_key="Idempotency-Key",
+                             metadata={"description": "A fresh key per order; a retry reuses it"})
 
 
 class OrderItemSchema(BaseSchema):
@@ -138,7 +139,7 @@ class OrderQueryArgsSchema(BaseSchema):
 
 
 class MarketOrderQueryArgsSchema(OrderQueryArgsSchema, DateRangeSchema):
-    stall_id = fields.Integer()
+    stall_id = identifier(strict=False)
 
 
 class StallOrderQueryArgsSchema(BaseSchema):
@@ -146,7 +147,7 @@ class StallOrderQueryArgsSchema(BaseSchema):
 
 
 class RejectSchema(BaseSchema):
-    reason = fields.String(required=True, validate=validate.Length(1, 255))
+    reason = string(StallOrder.reason, 1, required=True)
 
 
 class CartLineSchema(OrderItemSchema):

@@ -18,8 +18,9 @@ blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Stripe 
 
 
 @blp.route("/payments/stripe/webhook", methods=["POST"])
-@blp.doc(security=[], parameters=[{"in": "header", "name": "Stripe-Signature", "required": True,
-                                   "schema": {"type": "string"}}])
+@blp.public
+@blp.doc(parameters=[{"in": "header", "name": "Stripe-Signature", "required": True,
+                      "schema": {"type": "string", "maxLength": 1024}}])
 @blp.response(200, WebhookResultSchema)
 @blp.errors(400, 503)
 def stripe_webhook():
@@ -67,7 +68,7 @@ def create_quick_pay(data, stall_id):
 
 
 @blp.route("/quick-pay/<string:token>")
-@blp.doc(security=[])
+@blp.public
 @blp.response(200, QuickPaySchema)
 @blp.errors(404)
 def read_quick_pay(token):

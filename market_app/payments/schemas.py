@@ -1,9 +1,11 @@
 """Payment, refund and quick-pay schemas."""
 
-from marshmallow import fields, validate
+from marshmallow import fields
 
+from market_app.core.fields import string
 from market_app.core.money import MIN_PAYMENT_WON
 from market_app.core.schemas import BaseSchema, won
+from market_app.payments.models import QuickPayRequest, Refund
 
 
 class RefundSchema(BaseSchema):
@@ -44,13 +46,13 @@ class WebhookResultSchema(BaseSchema):
 
 class RefundCreateSchema(BaseSchema):
     amount = won(minimum=1, required=True)
-    reason = fields.String(required=True, validate=validate.Length(1, 255))
+    reason = string(Refund.reason, 1, required=True)
 
 
 class QuickPayCreateSchema(BaseSchema):
     amount = won(minimum=MIN_PAYMENT_WON, required=True,
                  metadata={"description": f"Won; Stripe needs at least {MIN_PAYMENT_WON} for KRW"})
-    memo = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    memo = string(QuickPayRequest.memo, load_default=None, allow_none=True)
 
 
 class QuickPaySchema(BaseSchema):

@@ -13,7 +13,7 @@ from flask import current_app
 from market_app.core import jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
-from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded
+from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded, refund_failed, refund_recorded
 from market_app.payments import gateway
 from market_app.payments.models import (
     FINAL_PAYMENT_STATUSES,
@@ -142,6 +142,7 @@ def request_refund(payment: Payment, amount: int, *, cap: int, stall_order_id: i
     refund = Refund(payment=payment, amount=amount, stall_order_id=stall_order_id, reason=reason, actor_id=actor_id)
     db.session.add(refund)
     db.session.flush()
+    refund_recorded.send(refund)
     uow.after_commit(lambda refund_id=refund.id: _send_committed_refund(refund_id))
     return refund
 
@@ -241,6 +242,7 @@ def _send_claimed(refund_id: int) -> SendOutcome:
         _retry_later(refund)
     except (gateway.GatewayError, stripe.StripeError) as error:
         refund.status, refund.last_error, outcome = RefundStatus.FAILED, str(error)[:255], SendOutcome.FAILED
+        refund_failed.send(refund)  # the ledger gives the refunded amount back to the stall
     else:
         refund.status, refund.stripe_refund_id, refund.last_error = RefundStatus.SUCCEEDED, result.id, None
         outcome = SendOutcome.SENT

@@ -1,4 +1,5 @@
-"""Payouts: what each stall was paid for which sales, once per sale."""
+"""The sales ledger (one row per sale, in-person sale and refund, on the market's local day) and the payouts
+that pay each sale once."""
 
 import enum
 from datetime import date, datetime
@@ -59,3 +60,120 @@ class PayoutLine(db.Model):
     refunds: so.Mapped[int]
     commission: so.Mapped[int]
     net: so.Mapped[int]
+    commission_bps: so.Mapped[int]  # the rate snapshotted when the sale was made
+
+
+class LedgerKind(enum.StrEnum):
+    SALE = "sale"  # a stall order paid online
+    IN_PERSON_SALE = "in_person_sale"  # a quick pay paid at the stall
+    REFUND = "refund"  # money going back (or, with a negative refund, a refund Stripe finally refused)
+
+
+SALE_KINDS = (LedgerKind.SALE, LedgerKind.IN_PERSON_SALE)
+
+
+class LedgerEntry(db.Model):
+    """One money event of one stall, on the market's local day, never changed afterwards (except settleable_at).
+
+    gross is the sale's amount (0 on refunds), refund the amount given back (0 on sales; negative when a refund
+    that had been counted failed for good). commission is signed: the sale's commission at the rate snapshotted
+    at the sale (commission_bps), and on each refund row what that refund gives back, so that the rows of one
+    sale always add up to commission_on(gross - refunds, commission_bps), rounded down once per sale.
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint("gross >= 0", name="gross_not_negative"),
+        sa.Index("ix_ledger_entries_market_day", "market_id", "local_date", "stall_id"),
+        sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date",
+                 postgresql_include=["kind", "gross", "refund", "commission", "sale_id"]),
+        sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
+        # The market's shoppers by day without reading the table (one row per order has order_count 1).
+        sa.Index("ix_ledger_entries_market_orders", "market_id", "order_count", "local_date",
+                 postgresql_include=["user_id", "shopper_since"]),
+        sa.Index("ix_ledger_entries_settleable", "market_id", "settleable_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[LedgerKind] = so.mapped_column(str_enum(LedgerKind, 20))
+    # What the row records, once: "stall_order:12", "quick_pay:3", "refund:7", "refund_failed:7".
+    source: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"))
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"))
+    local_date: so.Mapped[date]  # the market's local day of the event, computed in Python when written
+    occurred_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
+    gross: so.Mapped[int] = so.mapped_column(default=0)
+    refund: so.Mapped[int] = so.mapped_column(default=0)
+    commission: so.Mapped[int] = so.mapped_column(default=0)
+    commission_bps: so.Mapped[int]
+    sale_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("ledger_entries.id"), index=True)
+    order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("orders.id"))
+    stall_order_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("stall_orders.id"), index=True)
+    quick_pay_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("quick_pay_requests.id"), index=True)
+    refund_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("refunds.id"))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))  # the shopper, when known
+    # The local day of this shopper's first paid order at this market (returning shoppers without a scan).
+    shopper_since: so.Mapped[date | None]
+    # 1 on exactly one sale row of each online order: paid orders are counted by a sum, not a distinct count.
+    order_count: so.Mapped[int] = so.mapped_column(default=0)
+    live_session_id: so.Mapped[int | None]
+    live_gross: so.Mapped[int] = so.mapped_column(default=0)  # the part of gross sold at a live session's price
+    category: so.Mapped[str] = so.mapped_column(sa.String(30))  # the stall's category at the sale
+    fulfillment: so.Mapped[str | None] = so.mapped_column(sa.String(20))  # pickup, delivery; None in person
+    # When the sale may be paid out: handed over (online) or paid (in person); None until then.
+    settleable_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+
+    lines: so.Mapped[list["LedgerLine"]] = so.relationship(cascade="all, delete-orphan", order_by="LedgerLine.id")
+
+
+class LedgerLine(db.Model):
+    """A product line of an online sale, for top products and the sales report; commission is the sale's
+    commission shared out over its lines (largest remainder), so the lines add up to the sale."""
+
+    __tablename__ = "ledger_lines"
+    __table_args__ = (
+        sa.Index("ix_ledger_lines_stall_day", "stall_id", "local_date",
+                 postgresql_include=["product_id", "quantity", "gross"]),
+        sa.Index("ix_ledger_lines_market_day", "market_id", "local_date"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    entry_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("ledger_entries.id", ondelete="CASCADE"), index=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"))
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"))
+    local_date: so.Mapped[date]
+    order_item_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("order_items.id"), unique=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"))
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    unit_price: so.Mapped[int]
+    quantity: so.Mapped[int]
+    gross: so.Mapped[int]
+    commission: so.Mapped[int]
+    live_session_id: so.Mapped[int | None]
+
+
+class LedgerDay(db.Model):
+    """The ledger added up per market, stall, local day, category and live session (0: none), kept in step by
+    an upsert with every ledger row, so dashboards read a few thousand rows for a year, not every sale."""
+
+    __tablename__ = "ledger_days"
+    __table_args__ = (sa.Index("ix_ledger_days_stall_day", "stall_id", "local_date"),)
+
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"), primary_key=True)
+    local_date: so.Mapped[date] = so.mapped_column(primary_key=True)
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"), primary_key=True)
+    category: so.Mapped[str] = so.mapped_column(sa.String(30), primary_key=True)
+    live_session_id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    online_gross: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    in_person_gross: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    in_person_count: so.Mapped[int] = so.mapped_column(default=0)
+    stall_orders: so.Mapped[int] = so.mapped_column(default=0)
+    refunds: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    commission: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    orders: so.Mapped[int] = so.mapped_column(default=0)
+    live_gross: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+    live_orders: so.Mapped[int] = so.mapped_column(default=0)
+
+
+DAY_FIGURES = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
+               "live_gross", "live_orders")

@@ -2,6 +2,7 @@
 
 from marshmallow import fields
 
+from market_app.core.fields import day
 from market_app.core.schemas import BaseSchema, DateRangeSchema
 
 
@@ -10,8 +11,8 @@ class PeriodSchema(DateRangeSchema):
 
     max_days = 93
 
-    from_ = fields.Date(required=True, data_key="from", metadata={"description": "First local day"})
-    to = fields.Date(required=True, metadata={"description": "Last local day, inclusive"})
+    from_ = day(required=True, data_key="from", metadata={"description": "First local day"})
+    to = day(required=True, metadata={"description": "Last local day, inclusive"})
 
 
 class PayoutLineSchema(BaseSchema):
@@ -22,6 +23,7 @@ class PayoutLineSchema(BaseSchema):
     refunds = fields.Integer()
     commission = fields.Integer()
     net = fields.Integer()
+    commission_bps = fields.Integer(metadata={"description": "The commission rate snapshotted at the sale"})
 
 
 class PayoutSchema(BaseSchema):

@@ -15,75 +15,94 @@ from market_app.core import jobs, uow
 from market_app.core.csvutil import to_csv
 from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import Conflict, InvalidTransition
-from market_app.core.money import commission_on
 from market_app.core.timeutil import local_date, local_day_bounds
 from market_app.markets.models import Market, Stall
-from market_app.orders.models import StallOrder, StallOrderStatus
+from market_app.orders.models import StallOrder
 from market_app.payments import gateway, services
-from market_app.payments.models import Payment, QuickPayRequest, QuickPayStatus, Refund, RefundStatus
-from market_app.settlement.models import Payout, PayoutLine, PayoutMethod, PayoutStatus
+from market_app.settlement import ledger
+from market_app.settlement.models import SALE_KINDS, LedgerEntry, Payout, PayoutLine, PayoutMethod, PayoutStatus
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Sale:
+    """A sale as the ledger has it now: its gross, what was refunded and the commission at its own rate."""
+
     stall_id: int
     sold_at: datetime
     gross: int
     refunds: int
+    commission: int
+    commission_bps: int
     stall_order_id: int | None = None
     quick_pay_id: int | None = None
 
-    def line(self, commission_bps: int) -> PayoutLine:
-        commission = commission_on(self.gross - self.refunds, commission_bps)
+    @property
+    def net(self) -> int:
+        return self.gross - self.refunds - self.commission
+
+    def line(self) -> PayoutLine:
         return PayoutLine(stall_order_id=self.stall_order_id, quick_pay_id=self.quick_pay_id, sold_at=self.sold_at,
-                          gross=self.gross, refunds=self.refunds, commission=commission,
-                          net=self.gross - self.refunds - commission)
+                          gross=self.gross, refunds=self.refunds, commission=self.commission, net=self.net,
+                          commission_bps=self.commission_bps)
 
 
-def _refunds_by_stall_order(ids: list[int]) -> dict[int, int]:
-    rows = db.session.execute(
-        sa.select(Refund.stall_order_id, sa.func.sum(Refund.amount))
-        .where(Refund.stall_order_id.in_(ids), Refund.status != RefundStatus.FAILED)
-        .group_by(Refund.stall_order_id)
-    ).all()
-    return {stall_order_id: int(total) for stall_order_id, total in rows}
+def unsettled_sale_entries(stall_filter, start: datetime | None, end: datetime) -> sa.Select:
+    """Ledger sales that may be paid out (handed over, or paid in person) in [start, end) and no payout holds.
+    NOT EXISTS, not NOT IN: an anti-join on the payout lines' unique keys, whatever their number."""
+    by_order = sa.select(PayoutLine.id).where(PayoutLine.stall_order_id == LedgerEntry.stall_order_id)
+    by_quick = sa.select(PayoutLine.id).where(PayoutLine.quick_pay_id == LedgerEntry.quick_pay_id)
+    stmt = sa.select(LedgerEntry).where(
+        stall_filter, LedgerEntry.kind.in_(SALE_KINDS), LedgerEntry.settleable_at < end,
+        ~by_order.exists(), ~by_quick.exists(),
+    )
+    if start is not None:
+        stmt = stmt.where(LedgerEntry.settleable_at >= start)
+    return stmt.order_by(LedgerEntry.id)
+
+
+def expected_payout(stall_filter, end: datetime) -> tuple[int, int]:
+    """(net, number of sales) the next payout run would pay for sales payable before end, in two aggregates."""
+    unsettled = unsettled_sale_entries(stall_filter, None, end).order_by(None).subquery()
+    count, of_sales = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(unsettled.c.gross - unsettled.c.commission), 0))).one()
+    of_refunds = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(-LedgerEntry.refund - LedgerEntry.commission), 0))
+        .where(LedgerEntry.sale_id.in_(sa.select(unsettled.c.id))))
+    return int(of_sales) + int(of_refunds), int(count)
+
+
+def sales_from(entries: list[LedgerEntry]) -> list[Sale]:
+    totals = ledger.sale_totals([entry.id for entry in entries])
+    return [Sale(entry.stall_id, entry.occurred_at, entry.gross, *totals[entry.id], entry.commission_bps,
+                 stall_order_id=entry.stall_order_id, quick_pay_id=entry.quick_pay_id)
+            for entry in entries]
 
 
 def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale]:
-    """Sales completed in [start, end) that no payout holds yet: handed-over stall orders and paid quick pays."""
-    settled_orders = sa.select(PayoutLine.stall_order_id).where(PayoutLine.stall_order_id.is_not(None))
-    stall_orders = db.session.scalars(
-        sa.select(StallOrder).join(Stall)
-        .where(Stall.market_id == market.id, StallOrder.status == StallOrderStatus.HANDED_OVER,
-               StallOrder.closed_at >= start, StallOrder.closed_at < end, StallOrder.id.not_in(settled_orders))
-        .order_by(StallOrder.id)
-    ).all()
+    """Sales completed in [start, end) that no payout holds yet: handed-over stall orders and paid quick pays,
+    read from the ledger with their refunds and the commission at the rate of the sale."""
+    entries = db.session.scalars(unsettled_sale_entries(LedgerEntry.market_id == market.id, start, end)).all()
     # A refund of the same sale locks its stall order too: take the locks (in id order), then read the refunds
     # that committed before them, so the payout and a refund never both count the same won.
-    for stall_order in stall_orders:
-        lock_row(StallOrder, stall_order.id)
-    refunds = _refunds_by_stall_order([s.id for s in stall_orders])
-    sales = [Sale(s.stall_id, s.closed_at, s.subtotal, refunds.get(s.id, 0), stall_order_id=s.id)
-             for s in stall_orders]
-    settled_quick = sa.select(PayoutLine.quick_pay_id).where(PayoutLine.quick_pay_id.is_not(None))
-    quick_pays = db.session.execute(
-        sa.select(QuickPayRequest, Payment).join(Payment, Payment.id == QuickPayRequest.payment_id)
-        .join(Stall, Stall.id == QuickPayRequest.stall_id)
-        .where(Stall.market_id == market.id, QuickPayRequest.status == QuickPayStatus.PAID,
-               QuickPayRequest.paid_at >= start, QuickPayRequest.paid_at < end,
-               QuickPayRequest.id.not_in(settled_quick))
-        .order_by(QuickPayRequest.id)
-    ).all()
-    sales += [Sale(q.stall_id, q.paid_at, q.amount, payment.refunded_amount, quick_pay_id=q.id)
-              for q, payment in quick_pays]
-    return sales
+    for stall_order_id in sorted(e.stall_order_id for e in entries if e.stall_order_id is not None):
+        lock_row(StallOrder, stall_order_id)
+    return sales_from(entries)
 
 
 def run_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
-    """Create one payout per stall for its unsettled sales of the period (local days). The unique keys on
-    payout lines refuse a second payout of the same sale, also when two runs race."""
+    """Create one payout per stall for its unsettled sales of the period (local days), and send the Stripe
+    transfers once they are committed. The unique keys on payout lines refuse a second payout of the same sale,
+    also when two runs race."""
+    payouts = build_payouts(market, first_day, last_day, actor)
+    payout_ids = [payout.id for payout in payouts]
+    uow.after_commit(lambda: send_transfers(payout_ids))
+    return payouts
+
+
+def build_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
+    """The payouts of a period, written (flushed), nothing sent."""
     start, end = local_day_bounds(first_day, last_day, market.timezone)
     by_stall: dict[int, list[Sale]] = {}
     for sale in unsettled_sales(market, start, end):
@@ -91,13 +110,14 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User | N
     stalls = {s.id: s for s in db.session.scalars(sa.select(Stall).where(Stall.id.in_(by_stall)))}
     payouts = []
     for stall_id, sales in sorted(by_stall.items()):
-        lines = [sale.line(market.commission_bps) for sale in sales]
+        lines = [sale.line() for sale in sales]
         stall = stalls[stall_id]
         payout = Payout(
             market_id=market.id, stall_id=stall_id, period_start=first_day, period_end=last_day,
             gross=sum(x.gross for x in lines), refunds=sum(x.refunds for x in lines),
             commission=sum(x.commission for x in lines), net=sum(x.net for x in lines),
-            commission_bps=market.commission_bps, lines=lines, created_by_id=actor.id if actor else None,
+            # Each line keeps its sale's own rate; the payout shows the rate of its latest sale.
+            commission_bps=lines[-1].commission_bps, lines=lines, created_by_id=actor.id if actor else None,
             method=PayoutMethod.STRIPE_TRANSFER if stall.stripe_account_id else PayoutMethod.BANK_TRANSFER,
             transfer_group=f"market-{market.id}-{first_day.isoformat()}-{last_day.isoformat()}",
         )
@@ -107,8 +127,6 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User | N
             db.session.add_all(payouts)
     except sa.exc.IntegrityError as error:
         raise Conflict("These sales were just paid out by another run.") from error
-    payout_ids = [payout.id for payout in payouts]
-    uow.after_commit(lambda: send_transfers(payout_ids))
     return payouts
 
 

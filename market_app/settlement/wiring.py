@@ -1,15 +1,21 @@
-"""Settlement's connections at app start: a sale already paid out is no longer refunded through the platform,
-and each market's last week is paid out on Monday by the task worker."""
+"""Settlement's connections at app start: the ledger follows sales, refunds and hand-overs; a sale already paid
+out is no longer refunded through the platform; each market's last week is paid out on Monday by the worker."""
 
 from flask import Flask
 
 from market_app.core import jobs
+from market_app.core.signals import order_paid, payment_succeeded, refund_failed, refund_recorded, stall_order_moved
 from market_app.orders import hooks
-from market_app.settlement import services
+from market_app.settlement import reactions, services
 
 
 def connect(app: Flask) -> None:
     hooks.for_app(app).refund_guards.append(services.refuse_refund_once_paid_out)
+    order_paid.connect(reactions.on_order_paid, weak=False)
+    payment_succeeded.connect(reactions.on_payment_succeeded, weak=False)
+    refund_recorded.connect(reactions.on_refund_recorded, weak=False)
+    refund_failed.connect(reactions.on_refund_failed, weak=False)
+    stall_order_moved.connect(reactions.on_stall_order_moved, weak=False)
     jobs.register(app, "settlement.weekly_payouts", services.queue_weekly_payouts, periodic=jobs.crontab(minute="7"),
                   options=jobs.JobOptions(retries=0))
     jobs.register(app, services.WEEKLY_RUN_JOB, services.run_week_payouts,

@@ -162,7 +162,8 @@ def test_behind_one_proxy_the_client_address_is_the_one_it_saw(app, caplog):
     from market_app import create_app
 
     proxied = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "PROXY_FIX_X_FOR": 1,
-                          "JOBS_IMMEDIATE": True, "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"]})
+                          "JOBS_IMMEDIATE": True, "JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"],
+                          "SECRET_KEY": app.config["SECRET_KEY"]})
     with caplog.at_level(logging.INFO, logger="market_app.access"):
         proxied.test_client().get("/healthz", headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"})
         app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})  # no proxy trusted

@@ -22,8 +22,14 @@ MATRIX = {
     "create market": ("POST", "/markets", MARKET, STRANGERS | {"market_admin": 403, "merchant": 403}),
     "edit market": ("PATCH", "/markets/{market}", {"commission_bps": 0}, STRANGERS | {"merchant": 403}),
     "list members": ("GET", "/markets/{market}/members", None, STRANGERS | {"merchant": 403}),
-    "add member": ("POST", "/markets/{market}/members", {"email": "{shopper_email}", "role": "admin"},
+    "add member": ("POST", "/markets/{market}/members", {"email": "{shopper_email}", "role": "courier"},
                    STRANGERS | {"merchant": 403}),
+    "appoint market admin": ("POST", "/markets/{market}/members", {"email": "{shopper_email}", "role": "admin"},
+                             STRANGERS | {"merchant": 403, "market_admin": 403}),
+    "remove courier": ("DELETE", "/markets/{market}/members/{courier}?role=courier", None,
+                       STRANGERS | {"merchant": 403}),
+    "remove market admin": ("DELETE", "/markets/{market}/members/{market_admin}", None,
+                            STRANGERS | {"merchant": 403, "market_admin": 403}),
     "list pending stalls": ("GET", "/markets/{market}/stalls?status=pending", None,
                             STRANGERS | {"anonymous": 403, "merchant": 403}),
     # A pending stall is invisible to strangers; its own merchant sees it but may not approve it.
@@ -58,7 +64,7 @@ def world(make) -> World:
              "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
     headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
     ids = {"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id, "product": product.id,
-           "shopper_email": shopper.email}
+           "shopper_email": shopper.email, "courier": users["courier"].id, "market_admin": users["market_admin"].id}
     return World(ids, headers)
 
 
@@ -86,7 +92,9 @@ def test_rejected_protected_route_for_role_changes_nothing(client, world, route,
 
 
 ALLOWED = {"create market": "platform_admin", "edit market": "market_admin", "list members": "market_admin",
-           "add member": "market_admin", "list pending stalls": "market_admin", "approve stall": "market_admin",
+           "add member": "market_admin", "appoint market admin": "platform_admin", "remove courier": "market_admin",
+           "remove market admin": "platform_admin", "list pending stalls": "market_admin",
+           "approve stall": "market_admin",
            "suspend stall": "market_admin", "edit stall": "merchant", "add product": "merchant",
            "edit product": "merchant", "delete product": "merchant"}
 

@@ -10,7 +10,7 @@ from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.orders.models import StallOrder
 from market_app.settlement import services
-from market_app.settlement.models import Payout, PayoutLine
+from market_app.settlement.models import LedgerEntry, Payout, PayoutLine
 from tests.helpers import hand_over, part_of
 
 
@@ -24,6 +24,9 @@ def _sold_last_week(client, shop, paid_order) -> int:
     wednesday_noon_seoul = datetime(monday.year, monday.month, monday.day, 3, tzinfo=UTC) + timedelta(days=2)
     db.session.execute(sa.update(StallOrder).where(StallOrder.id == stall_order_id)
                        .values(closed_at=wednesday_noon_seoul))
+    # Payouts take sales by the ledger's payable time (the hand-over): move it back with the hand-over.
+    db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.source == f"stall_order:{stall_order_id}")
+                       .values(settleable_at=wednesday_noon_seoul))
     db.session.commit()
     return stall_order_id
 

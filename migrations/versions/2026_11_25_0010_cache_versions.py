@@ -1,7 +1,7 @@
 """cache versions: the version of what each public cached read shows, changed with the data in one transaction
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-25 23:00:00
 """
 import secrets
@@ -9,8 +9,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0007"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
