@@ -137,11 +137,17 @@ def _spec_of(app: Flask, endpoint: str | None) -> _Spec | None:
     return specs[endpoint]
 
 
+def _to_be_redirected_to_https() -> bool:
+    """A plain-http request the security headers' hook (FORCE_HTTPS) will redirect: not answered here."""
+    return bool(current_app.config.get("FORCE_HTTPS")) and not (
+        current_app.debug or request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https")
+
+
 def _serve_hit_first() -> Response | None:
     """Before any other hook (rate limits have none on these routes): an anonymous GET found in the cache is answered
     at once. Anything else goes on to the view, where the decorator serves it (a request with a token is checked
     first) or computes and stores it."""
-    if request.method != "GET" or "Authorization" in request.headers:
+    if request.method != "GET" or "Authorization" in request.headers or _to_be_redirected_to_https():
         return None
     app = current_app._get_current_object()
     cache = app.extensions.get(_KEY)

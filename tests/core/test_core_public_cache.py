@@ -391,3 +391,17 @@ def test_a_core_write_to_a_cached_table_without_touch_is_refused_in_tests(shop):
     versions.touch(versions.products_scope(shop.market.id))
     db.session.execute(stmt)  # said which scope it changes: allowed
     db.session.rollback()
+
+
+def test_a_cached_read_over_plain_http_is_still_redirected_to_https_when_https_is_forced(app, shop):
+    forced = create_app(dict(app.config) | OWN_CONNECTION | {"FORCE_HTTPS": True})
+    url = f"{API}/markets/{shop.market.id}/stalls"
+    secure = forced.test_client().get(url, base_url="https://localhost")
+    assert secure.status_code == 200  # computed and stored
+
+    plain = forced.test_client().get(url)
+
+    assert plain.status_code in (301, 302) and plain.headers["Location"].startswith("https://")
+    assert forced.test_client().get(url, base_url="https://localhost").data == secure.data  # from the cache
+    with forced.app_context():
+        db.engine.dispose()
