@@ -14,7 +14,7 @@ PORT ?= 5000
 LOCALSTRIPE_PORT ?= 8420
 export FLASK_APP := market_app
 
-.PHONY: run test lint bench bench-orders bench-dashboards cluster-check install
+.PHONY: run test lint bench bench-orders bench-workers bench-dashboards cluster-check install
 
 $(STAMP): setup.cfg pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then
@@ -82,12 +82,17 @@ lint: install
 	@$(BIN)/ruff check market_app tests bench
 	$(BIN)/lint-imports
 
+# Every ratio in one run: public reads (hot, cold, 304), per-request overhead, orders against raw SQL (bench/README.md).
 bench: install
 	@bench/run.sh
 
 # Order placement on PostgreSQL (127.0.0.1:5432, user postgres) against raw SQL; see bench/README.md.
 bench-orders: install
 	@bench/orders.sh
+
+# gunicorn sync vs gthread, 2 vs 4 workers, on reads and orders (bench/README.md).
+bench-workers: install
+	@bench/workers.sh
 
 # nginx -> two gunicorn app servers -> PostgreSQL + Redis + the Huey worker, a minute of mixed load with one app
 # server restarted midway, then the checks; a few minutes, loopback only (bench/cluster_check.sh).

@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}  # measured seconds per level
 WARMUP=${WARMUP:-2}
 LEVELS=${LEVELS:-1 4 8 16}
+WORKERS=${WORKERS:-2}
+WORKER_CLASS=${WORKER_CLASS:-sync}
+THREADS=${THREADS:-1}
+# The task queue (each order queues its expiry) on Redis as in production, when Redis answers: this DB number only.
+BENCH_REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/6}
 PGHOST_PORT=127.0.0.1:5432
 BIN=.venv/bin
 export FLASK_APP=market_app
@@ -29,12 +34,18 @@ if ! pg_isready -q -h 127.0.0.1; then
 fi
 
 db="bench_orders_$(date +%s)_$$"
+queue_redis=""
+if "$BIN/python" -c 'import redis, sys; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()' \
+    "$BENCH_REDIS_URL" 2>/dev/null; then
+  queue_redis=$BENCH_REDIS_URL
+fi
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   dropdb -h 127.0.0.1 -U postgres --if-exists --force "$db" || echo "could not drop database $db" >&2
+  [ -z "$queue_redis" ] || "$BIN/python" -c 'import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()' "$queue_redis"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -78,9 +89,12 @@ pids+=($!)
 
 app_port=$(free_port)
 while [ "$app_port" = "$ls_port" ]; do app_port=$(free_port); done
+# One shopper places every order: the cap on open unpaid orders per shopper is lifted for the run.
 env -u PASSWORD_HASH_TIME_COST -u PASSWORD_HASH_MEMORY_KIB -u RATELIMIT_STORAGE_URI \
   STRIPE_API_KEY=sk_test_bench STRIPE_API_BASE="http://127.0.0.1:$ls_port" ORDER_RATE_LIMIT="1000000 per minute" \
-  "$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$app_port" --log-level warning wsgi:app &
+  MAX_UNPAID_ORDERS_PER_MARKET=1000000000 REDIS_URL="$queue_redis" JOBS_SQLITE_PATH="$work/jobs.db" \
+  PUBLIC_CACHE_DIR="$work/cache" "$BIN/gunicorn" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
+  --threads "$THREADS" --bind "127.0.0.1:$app_port" --log-level warning wsgi:app &
 pids+=($!)
 app="http://127.0.0.1:$app_port"
 wait_for "$app/healthz"
@@ -114,6 +128,7 @@ run_wrk() {  # connections duration key_prefix -> wrk's RESULT line
   KEY_PREFIX="$3" timeout $(($2 + 30)) wrk -t1 -c"$1" -d"$2s" --timeout 10s --latency -s bench/orders.lua "$app/api/v1/orders"
 }
 
+load_before=$(uptime | sed 's/.*load average: //')
 echo "== wrk: POST /api/v1/orders, 1 thread, ${DURATION} s per level after a ${WARMUP} s warm-up"
 run_wrk 4 "$WARMUP" "warm-$$" >/dev/null
 declare -A app_rps app_p50 app_p99 raw_rps raw_p50 raw_p99
@@ -153,7 +168,8 @@ done
       "$(awk -v a="${app_rps[$c]}" -v b="${raw_rps[$c]}" 'BEGIN { print a / b }')"
   done
   echo "Bare PaymentIntent create on localstripe: p50 $st_p50 ms ($st_rps/s one at a time)."
-  echo "Products $products (market 1, 3 stalls); gunicorn 2 sync workers; wrk 1 thread; raw output: $log"
+  echo "Products $products (market 1, 3 stalls); gunicorn $WORKERS x $WORKER_CLASS ($THREADS threads); task queue" \
+    "${queue_redis:-in SQLite}; wrk 1 thread; load before: $load_before; raw output: $log"
 } | tee -a "$log"
 
 if [ "$bad" -ne 0 ]; then

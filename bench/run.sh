@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Benchmark: the stall list, a 초성 product search, the live schedule, the delivery quote and slot list, and a
-# bare Flask route returning the stall list's bytes, each served by gunicorn (2 sync workers) on loopback and
-# loaded with wrk (1 thread, 8 connections, 10 s).
-# Prints requests/s, p50/p99 latency and each listing's ratio to the bare route; keeps the raw output
-# under bench/results/. Usage: bench/run.sh  (or make bench); DURATION=20s bench/run.sh for longer runs.
+# The benchmark (make bench): every ratio in one run. Public reads served by the app (response cache on: "hot"; and a
+# second app with the cache off: "cold", what a miss costs), conditional requests (304), the per-request overhead of
+# a token, a rate limit and a schema dump (bench/overhead_app.py), each against a bare Flask route returning the stall
+# list's bytes; then order placement on PostgreSQL against raw SQL (bench/orders.sh, LEVELS 1 and 4).
+# gunicorn (WORKERS, WORKER_CLASS, THREADS) on loopback, wrk 1 thread CONNECTIONS connections, WARMUP then DURATION
+# per route. Prints requests/s, p50, p99 and the ratio of each; fails if any answer was not the expected status.
+# Usage: bench/run.sh  (or make bench).  DB=postgresql reads from a fresh PostgreSQL database instead of SQLite;
+# ORDERS=0 skips order placement; QUICK=1 loads only the bare route and the stall list (hot and cold);
+# DURATION=20s, CONNECTIONS=16, WORKERS=4 WORKER_CLASS=gthread THREADS=4 ... (bench/workers.sh compares those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
+CONNECTIONS=${CONNECTIONS:-8}
+WORKERS=${WORKERS:-2}
+WORKER_CLASS=${WORKER_CLASS:-sync}
+THREADS=${THREADS:-1}
+DB=${DB:-sqlite}
+ORDERS=${ORDERS:-1}
+QUICK=${QUICK:-0}
 BIN=.venv/bin
 export FLASK_APP=market_app
 # A throwaway signing key for this run (the app refuses to start without one of at least 32 bytes).
@@ -22,9 +33,11 @@ fi
 
 work=$(mktemp -d)
 pids=()
+pg_db=""
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  [ -z "$pg_db" ] || dropdb -h 127.0.0.1 -U postgres --if-exists --force "$pg_db" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -39,74 +52,135 @@ wait_for() {  # url: up to 15 s for a server to answer
   return 1
 }
 
-echo "== seeding a fresh SQLite database with the demo data"
-export DATABASE_URL="sqlite:///$work/bench.db"
+if [ "$DB" = postgresql ]; then
+  pg_db="bench_reads_$(date +%s)_$$"
+  echo "== seeding a fresh PostgreSQL database $pg_db with the demo data"
+  createdb -h 127.0.0.1 -U postgres "$pg_db"
+  export DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:5432/$pg_db"
+else
+  echo "== seeding a fresh SQLite database with the demo data"
+  export DATABASE_URL="sqlite:///$work/bench.db"
+fi
+export JOBS_SQLITE_PATH="$work/jobs.db"
 "$BIN/flask" db upgrade >/dev/null 2>&1
 "$BIN/flask" seed-demo >"$work/seed.txt" && head -2 "$work/seed.txt"
 
-app_port=$(free_port)
-"$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$app_port" --log-level warning wsgi:app &
-pids+=($!)
-app="http://127.0.0.1:$app_port"
-wait_for "$app/healthz"
+gunicorn_opts=(--workers "$WORKERS" --worker-class "$WORKER_CLASS" --threads "$THREADS" --log-level warning)
+serve() {  # name module [env...]: starts gunicorn on a free port (not in a subshell: its pid is kept), sets $url
+  local name=$1 module=$2 port
+  shift 2
+  port=$(free_port)
+  env PUBLIC_CACHE_DIR="$work/cache-$name" "$@" "$BIN/gunicorn" "${gunicorn_opts[@]}" --bind "127.0.0.1:$port" \
+    "$module" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  url="http://127.0.0.1:$port"
+  wait_for "$url/healthz"
+}
 
-stalls="$app/api/v1/markets/1/stalls?page_size=20"
-search="$app/api/v1/markets/1/products?q=%E3%84%B7%E3%85%88"  # q=ㄷㅈ (돼지..., 된장...)
-schedule="$app/api/v1/markets/1/live-sessions?page_size=20"  # 망원시장's broadcasts from today on, with offers
-curl -sf "$stalls" >"$work/stalls.json"
-hits=$(curl -sfD - -o /dev/null "$search" | tr -d '\r' | sed -n 's/^X-Pagination: .*"total": *\([0-9]*\).*/\1/p')
-[ "${hits:-0}" -gt 0 ] || { echo "the 초성 search found nothing" >&2; exit 1; }
-sessions=$(curl -sf "$schedule" | "$BIN/python" -c 'import json, sys; print(len(json.load(sys.stdin)))')
-[ "${sessions:-0}" -gt 0 ] || { echo "the live schedule is empty" >&2; exit 1; }
+serve app wsgi:app && app=$url
+serve cold wsgi:app PUBLIC_CACHE=off && cold=$url
+[ "$QUICK" = 1 ] || { serve overhead bench.overhead_app:app && over=$url; }
 
-# 1 km north of 망원시장 with a 20,000 won basket; tomorrow's slots (a full day of them, in Seoul time).
-quote="$app/api/v1/markets/1/delivery/quote?lat=37.5649&lng=126.9063&subtotal=20000"
-slots="$app/api/v1/markets/1/delivery/slots?date=$(TZ=Asia/Seoul date -d tomorrow +%F)"
-curl -sf "$quote" | grep -q '"deliverable": *true' || { echo "the demo quote is not deliverable" >&2; exit 1; }
-[ "$(curl -sf "$slots" | grep -o '"start"' | wc -l)" -gt 0 ] || { echo "no demo slots tomorrow" >&2; exit 1; }
-
+curl -sf "$app/api/v1/markets/1/stalls?page_size=20" >"$work/stalls.json"
 bare_port=$(free_port)
-while [ "$bare_port" = "$app_port" ]; do bare_port=$(free_port); done
-BARE_BODY_FILE="$work/stalls.json" "$BIN/gunicorn" --workers 2 --bind "127.0.0.1:$bare_port" \
-  --log-level warning --chdir bench bare_app:app &
+BARE_BODY_FILE="$work/stalls.json" "$BIN/gunicorn" "${gunicorn_opts[@]}" --bind "127.0.0.1:$bare_port" \
+  --chdir bench bare_app:app &
 pids+=($!)
 bare="http://127.0.0.1:$bare_port/bare"
 wait_for "$bare"
 [ "$(curl -sf "$bare" | wc -c)" = "$(wc -c <"$work/stalls.json")" ]
 
+[ "$QUICK" = 1 ] || token=$(curl -sf -X POST "$app/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email": "shopper1@example.com", "password": "demo1234!"}' |
+  "$BIN/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+
+# The public reads: path and a label. q=ㄷㅈ (초성: 돼지..., 된장...) and q=돼지 (a word).
+reads=(
+  "/api/v1/markets|market list"
+  "/api/v1/markets/1/stalls?page_size=20|stall list (20 of 28)"
+  "/api/v1/markets/1/stalls?open_now=true|stall list, open now"
+  "/api/v1/markets/1/map|market map"
+  "/api/v1/markets/1/products?q=%E3%84%B7%E3%85%88|product search, 초성 ㄷㅈ"
+  "/api/v1/markets/1/products?q=%EB%8F%BC%EC%A7%80|product search, 돼지"
+  "/api/v1/markets/1/live-sessions?page_size=20|live schedule"
+  "/api/v1/markets/1/delivery/quote?lat=37.5649&lng=126.9063&subtotal=20000|delivery quote (1 km)"
+  "/api/v1/markets/1/delivery/slots?date=$(TZ=Asia/Seoul date -d tomorrow +%F)|delivery slots, tomorrow"
+)
+if [ "$QUICK" = 1 ]; then
+  reads=("${reads[1]}")
+fi
+for entry in "${reads[@]}"; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$app${entry%%|*}")
+  [ "$status" = 200 ] || { echo "${entry%%|*} answered $status" >&2; exit 1; }
+done
+etag=$(curl -sfD - -o /dev/null "$app/api/v1/markets/1/stalls?page_size=20" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+[ -n "$etag" ] || { echo "the stall list has no ETag" >&2; exit 1; }
+
 mkdir -p bench/results
 log="bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt"
-load() {  # name url -> "rps p50_ms p99_ms non2xx socket_errors"
-  timeout 30 wrk -t1 -c8 -d"$WARMUP" "$2" >/dev/null
-  { echo "### $1: $2"; timeout 60 wrk -t1 -c8 -d"$DURATION" --latency -s bench/report.lua "$2"; } >>"$log"
-  sed -n 's/^RESULT rps=\([0-9.]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\) requests=[0-9]* non2xx=\([0-9]*\) socket_errors=\([0-9]*\)$/\1 \2 \3 \4 \5/p' "$log" | tail -1
+bad=0
+load() {  # url [env...] -> "rps p50_ms p99_ms"; adds failed answers to $bad
+  local url=$1 line
+  shift
+  env "$@" timeout 60 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s bench/report.lua "$url" >/dev/null
+  line=$({ env "$@" timeout 90 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/report.lua "$url"; } |
+    tee -a "$log" | grep '^RESULT')
+  read -r rps p50 p99 n nbad errs < <(sed -n 's/^RESULT rps=\([0-9.]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\) requests=\([0-9]*\) non2xx=\([0-9]*\) socket_errors=\([0-9]*\)$/\1 \2 \3 \4 \5 \6/p' <<<"$line")
+  if [ $((nbad + errs)) -ne 0 ]; then
+    echo "   $url: $nbad unexpected answers, $errs socket errors" >&2
+    bad=$((bad + nbad + errs))
+  fi
+  echo "$rps $p50 $p99"
 }
 
-echo "== wrk: 1 thread, 8 connections, $DURATION each after a $WARMUP warm-up; body $(wc -c <"$work/stalls.json") bytes"
-read -r bare_rps bare_p50 bare_p99 bare_bad bare_err < <(load "bare route" "$bare")
-read -r st_rps st_p50 st_p99 st_bad st_err < <(load "stall list" "$stalls")
-read -r se_rps se_p50 se_p99 se_bad se_err < <(load "product search" "$search")
-read -r ls_rps ls_p50 ls_p99 ls_bad ls_err < <(load "live schedule" "$schedule")
-read -r qu_rps qu_p50 qu_p99 qu_bad qu_err < <(load "delivery quote" "$quote")
-read -r sl_rps sl_p50 sl_p99 sl_bad sl_err < <(load "delivery slots" "$slots")
-
-row() {  # label rps p50 p99
-  printf '%-44s %9.0f %8.2f %8.2f %8.2f\n' "$1" "$2" "$3" "$4" "$(awk -v a="$2" -v b="$bare_rps" 'BEGIN { print a / b }')"
+echo "== load: $(uptime | sed 's/.*load average/load average/')"
+echo "== wrk: 1 thread, $CONNECTIONS connections, $DURATION per route after $WARMUP; gunicorn $WORKERS x $WORKER_CLASS" \
+  "($THREADS threads); reads from $DB; body $(wc -c <"$work/stalls.json") bytes" | tee -a "$log"
+rows=()
+add() {  # label "rps p50 p99"
+  rows+=("$1|$2")
+  printf '   %-48s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n' "$1" $2
 }
+echo "### bare" >>"$log"
+read -r bare_rps bare_p50 bare_p99 < <(load "$bare")
+add "bare Flask route, the stall list's bytes" "$bare_rps $bare_p50 $bare_p99"
+for entry in "${reads[@]}"; do
+  echo "### hot ${entry#*|}" >>"$log"
+  add "hot: ${entry#*|}" "$(load "$app${entry%%|*}")"
+done
+[ "$QUICK" = 1 ] || {
+echo "### 304" >>"$log"
+add "304: stall list with If-None-Match" \
+  "$(load "$app/api/v1/markets/1/stalls?page_size=20" EXPECT_STATUS=304 HEADER_NAME=If-None-Match HEADER_VALUE="$etag")"
+}
+for entry in "${reads[@]}"; do
+  echo "### cold ${entry#*|}" >>"$log"
+  add "cold (no cache): ${entry#*|}" "$(load "$cold${entry%%|*}")"
+done
+[ "$QUICK" = 1 ] || for route in plain token limited dumped; do
+  echo "### overhead $route" >>"$log"
+  add "overhead: /bench/$route" "$(load "$over/bench/$route" HEADER_NAME=Authorization HEADER_VALUE="Bearer $token")"
+done
+
 {
-  printf '\n%-44s %9s %8s %8s %8s\n' "route" "req/s" "p50 ms" "p99 ms" "vs bare"
-  row "bare Flask route, same bytes" "$bare_rps" "$bare_p50" "$bare_p99"
-  row "GET /api/v1/markets/1/stalls?page_size=20" "$st_rps" "$st_p50" "$st_p99"
-  row "GET /api/v1/markets/1/products?q=ㄷㅈ" "$se_rps" "$se_p50" "$se_p99"
-  row "GET /api/v1/markets/1/live-sessions" "$ls_rps" "$ls_p50" "$ls_p99"
-  row "GET .../markets/1/delivery/quote (1 km)" "$qu_rps" "$qu_p50" "$qu_p99"
-  row "GET .../markets/1/delivery/slots?date=tomorrow" "$sl_rps" "$sl_p50" "$sl_p99"
-  echo "($hits products match ㄷㅈ; the first page of 20 is returned. $sessions live sessions listed.)"
-  echo "Target: listings at 0.6 of the bare route or better."
+  printf '\n%-48s %9s %8s %8s %8s\n' "route" "req/s" "p50 ms" "p99 ms" "vs bare"
+  for row in "${rows[@]}"; do
+    read -r rps p50 p99 <<<"${row#*|}"
+    printf '%-48s %9.0f %8.2f %8.2f %8.2f\n' "${row%%|*}" "$rps" "$p50" "$p99" \
+      "$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { print a / b }')"
+  done
+  echo "Targets: public reads 0.8 of the bare route (hot), 0.35 cold. /bench/plain: the app's own hooks;" \
+    "token: + JWT and its user; limited: + a rate limit; dumped: + a 20-row schema dump."
   echo "Raw wrk output: $log"
 } | tee -a "$log"
 
-if [ $((bare_bad + bare_err + st_bad + st_err + se_bad + se_err + ls_bad + ls_err + qu_bad + qu_err + sl_bad + sl_err)) -ne 0 ]; then
-  echo "some requests failed (non-2xx or socket errors): see $log" >&2
+if [ "$ORDERS" = 1 ]; then
+  echo
+  LEVELS=${LEVELS:-1 4} WORKERS="$WORKERS" WORKER_CLASS="$WORKER_CLASS" THREADS="$THREADS" bench/orders.sh ||
+    bad=$((bad + 1))
+fi
+
+if [ "$bad" -ne 0 ]; then
+  echo "$bad requests failed (unexpected status or socket errors): see $log" >&2
   exit 1
 fi

@@ -1,13 +1,15 @@
 """Digital traditional market platform: the Flask application factory."""
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import health, jobs, logs, metrics, routing, secrets, security_headers, uow
+from market_app.core import cache, health, jobs, logs, metrics, routing, secrets, security_headers, uow
 from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints, engine_options
 from market_app.core.errors import register_error_handlers
+from market_app.core.json_provider import OrjsonProvider
 from market_app.extensions import api, db, jwt, limiter, migrate
 
 MIGRATIONS_DIR = INSTANCE_DIR.parent / "migrations"
@@ -24,8 +26,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
-    app.json.ensure_ascii = False  # Korean stays readable in responses
-    app.json.sort_keys = False
+    app.json = OrjsonProvider(app)  # Korean stays readable in responses, keys in the schemas' order
+    app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
     routing.install(app.url_map)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -39,6 +41,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
+    cache.init_app(app)  # first of the request hooks: a cached public read needs none of the others
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     register_token_error_handlers(jwt)
@@ -54,6 +57,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_cli(app)
     health.init_app(app)
     return app
+
+
+class NoCookieSession(SessionInterface):
+    """flask.session is never used here: every request gets the null session without reading a cookie."""
+
+    def open_session(self, app, request):
+        return None  # Flask then uses make_null_session
+
+    def save_session(self, app, session, response) -> None:
+        pass
 
 
 def _connect_domains(app: Flask) -> None:

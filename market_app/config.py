@@ -1,6 +1,7 @@
 """Configuration read from the environment; one class per way the app runs."""
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,6 +90,17 @@ class Config:
     # Run jobs in-process at once instead of queueing them (tests; never in production).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "") == "1"
 
+    # Public reads (market list, stalls, map, product search) from a response cache that is never stale
+    # (market_app/core/cache.py): Redis at PUBLIC_CACHE_REDIS_URL or REDIS_URL, else files shared by the workers.
+    PUBLIC_CACHE = os.environ.get("PUBLIC_CACHE", "on") != "off"
+    PUBLIC_CACHE_REDIS_URL = os.environ.get("PUBLIC_CACHE_REDIS_URL", "")
+    PUBLIC_CACHE_DIR = os.environ.get("PUBLIC_CACHE_DIR", str(INSTANCE_DIR / "cache"))
+    PUBLIC_CACHE_MAX_FILES = _int("PUBLIC_CACHE_MAX_FILES", 20_000)
+    PUBLIC_CACHE_TIMEOUT_SECONDS = _int("PUBLIC_CACHE_TIMEOUT_SECONDS", 3600)  # unused answers leave the store
+    PUBLIC_CACHE_LOCAL_ENTRIES = _int("PUBLIC_CACHE_LOCAL_ENTRIES", 512)  # per process, in front of the store
+    # Versions read on an autocommit connection of each thread's own (one round trip); False: in the request's session.
+    PUBLIC_CACHE_OWN_CONNECTION = True
+
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")  # json (one object per line) or text
     # Days of past orders `flask seed-demo` writes for the dashboards (tests use fewer).
@@ -114,4 +126,8 @@ class TestConfig(Config):
     PASSWORD_HASH_MEMORY_KIB = 1024
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     JOBS_IMMEDIATE = True
+    # Most tests run in one rolled-back transaction on one connection (tests/database.py).
+    PUBLIC_CACHE_OWN_CONNECTION = False
+    # Shared by every test run: versions are random, so no run can find another's answers.
+    PUBLIC_CACHE_DIR = os.path.join(tempfile.gettempdir(), "market-test-public-cache")
     DEMO_HISTORY_DAYS = 3

@@ -7,10 +7,11 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import TimestampMixin, UTCDateTime, db
 from market_app.core.hangul import initials
+from market_app.core.versions import CachedContent, live_scope, products_scope
 from market_app.markets.models import Stall
 
 
-class Product(TimestampMixin, db.Model):
+class Product(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         sa.CheckConstraint("price >= 0", name="price_not_negative"),
@@ -41,6 +42,9 @@ class Product(TimestampMixin, db.Model):
     def _keep_initials_in_step(self, _key: str, name: str) -> str:
         self.name_initials = initials(name)[:100]
         return name
+
+    def cache_scopes(self):
+        return products_scope(self.market_id), live_scope(self.market_id)  # live offers show name, unit, price
 
     @property
     def sold_out(self) -> bool:

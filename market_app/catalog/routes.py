@@ -11,14 +11,23 @@ from market_app.catalog.schemas import (
     ProductUpdateSchema,
     StallProductQueryArgsSchema,
 )
-from market_app.core import uow
+from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.pagination import SelectPage
+from market_app.core.schemas import Dumped, row_dumper
+from market_app.core.versions import products_scope
 from market_app.markets import access
-from market_app.markets.services import get_market, get_stall
+from market_app.markets.models import Stall
+from market_app.markets.services import get_stall, listing_market
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Products and product search")
+product_json = row_dumper(ProductSchema(), computed=("sold_out",))
+PRODUCT_COLUMNS = product_json.columns(Product.__table__, Stall.name.label("stall.name"))
+
+
+def _product_items(rows) -> list[dict]:
+    return [product_json(row._mapping, services.product_facts(row)) for row in rows]
 
 
 class SearchPage(SelectPage):
@@ -27,7 +36,7 @@ class SearchPage(SelectPage):
     @property
     def items(self):
         if isinstance(self.collection, services.RankedProducts):
-            return Page.items.fget(self)
+            return Dumped(Page.items.fget(self))
         return super().items
 
     @property
@@ -103,6 +112,7 @@ class ProductById(MethodView):
 
 @blp.route("/markets/<int:market_id>/products")
 class MarketProducts(MethodView):
+    @cache.public(lambda view_args: products_scope(view_args["market_id"]))
     @blp.public
     @blp.arguments(ProductSearchArgsSchema, location="query")
     @blp.response(200, ProductSchema(many=True))
@@ -110,4 +120,4 @@ class MarketProducts(MethodView):
     @blp.errors(404)
     def get(self, args, market_id):
         """Search a market's available products; best matches first (초성 search supported)"""
-        return services.search_products(get_market(market_id), **args)
+        return services.search_products(listing_market(market_id), PRODUCT_COLUMNS, _product_items, **args)

@@ -1,13 +1,13 @@
 """Product rules: owner edits, soft delete, per-stall listing and market-wide ranked search."""
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
 from market_app.core.errors import NotFound
 from market_app.core.hangul import initials, match_rank, normalize
-from market_app.markets.models import Market, Stall, StallStatus
+from market_app.core.pagination import Rows
+from market_app.markets.models import Stall, StallStatus
 
 DESCRIPTION_MATCH_RANK = 5
 MULTI_WORD_RANK_BASE = 10
@@ -47,7 +47,7 @@ def stall_products_query(stall: Stall, available: bool | None = None, category: 
     return stmt.order_by(Product.name, Product.id)
 
 
-def _shoppable(market: Market) -> sa.Select:
+def _shoppable(market) -> sa.Select:
     return (
         sa.select(Product)
         .join(Stall, Stall.id == Product.stall_id)
@@ -56,20 +56,25 @@ def _shoppable(market: Market) -> sa.Select:
     )
 
 
-class RankedProducts:
-    """A ranked id list that loads only the requested page; flask-smorest's Page slices it."""
 
-    def __init__(self, ids: list[int]):
-        self.ids = ids
+
+class RankedProducts:
+    """Ranked product rows; flask-smorest's Page slices it and only that page is dumped."""
+
+    def __init__(self, rows: list[sa.Row], dump):
+        self.rows = rows
+        self.dump = dump
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.rows)
 
-    def __getitem__(self, page: slice) -> list[Product]:
-        ids = self.ids[page]
-        stmt = sa.select(Product).where(Product.id.in_(ids)).options(so.selectinload(Product.stall))
-        by_id = {p.id: p for p in db.session.scalars(stmt)}
-        return [by_id[i] for i in ids]
+    def __getitem__(self, page: slice) -> list[dict]:
+        return self.dump(self.rows[page])
+
+
+def product_facts(row: sa.Row) -> dict:
+    """The values the schema computes for a product row: sold_out."""
+    return {"sold_out": row.stock == 0}
 
 
 def _rank(query: str, tokens: list[str], name: str, description: str) -> int | None:
@@ -90,29 +95,30 @@ def _rank(query: str, tokens: list[str], name: str, description: str) -> int | N
     return MULTI_WORD_RANK_BASE + sum(token_ranks) if len(tokens) > 1 else None
 
 
-def search_products(market: Market, q: str | None = None, category: str | None = None,
+def search_products(market, columns: list, dump, q: str | None = None, category: str | None = None,
                     stall_id: int | None = None):
-    """Without q: a select by name. With q: candidates narrowed in SQL by 초성, then ranked here."""
+    """Without q: rows of columns (of products and stalls) by name, as core.pagination.Rows. With q: candidates
+    narrowed in SQL by 초성, then ranked here. dump turns a page of rows into the response's items."""
+    columns = columns + [column for column in (Product.id, Product.name, Product.description, Product.stock)
+                         if all(column is not c for c in columns)]  # `is`: == on columns builds SQL
     stmt = _shoppable(market)
     if category:
         stmt = stmt.where(Product.category == category)
     if stall_id is not None:
         stmt = stmt.where(Product.stall_id == stall_id)
     if not q or not q.strip():
-        # Each product shows its stall's name: load the page's stalls in one query, not one per stall.
-        return stmt.options(so.selectinload(Product.stall)).order_by(Product.name, Product.id)
+        return Rows(stmt.with_only_columns(*columns).order_by(Product.name, Product.id), dump)
     tokens = q.split()
     # Any name that matches a token has that token's initials inside its own initials.
     narrowing = [sa.or_(Product.name_initials.contains(initials(t), autoescape=True),
                         Product.description.contains(t, autoescape=True)) for t in tokens]
     narrowing.append(Product.name_initials.contains(initials(q), autoescape=True))
-    rows = db.session.execute(
-        stmt.where(sa.or_(*narrowing)).with_only_columns(Product.id, Product.name, Product.description)
-    ).all()
+    # The candidates' whole rows at once: a market has a few hundred products, and the page needs no second query.
+    rows = db.session.connection().execute(stmt.where(sa.or_(*narrowing)).with_only_columns(*columns)).all()
     ranked = []
-    for product_id, name, description in rows:
-        rank = _rank(q, tokens, name, description or "")
+    for row in rows:
+        rank = _rank(q, tokens, row.name, row.description or "")
         if rank is not None:
-            ranked.append((rank, len(name), name, product_id))
-    ranked.sort()
-    return RankedProducts([row[-1] for row in ranked])
+            ranked.append((rank, len(row.name), row.name, row.id, row))
+    ranked.sort(key=lambda entry: entry[:4])
+    return RankedProducts([entry[-1] for entry in ranked], dump)

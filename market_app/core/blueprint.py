@@ -7,6 +7,7 @@ from http import HTTPStatus
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
 # Far past any real list: page * page_size stays a sane OFFSET on every database.
@@ -21,7 +22,20 @@ PAGINATION_HEADER_DOC = {
 
 
 class Parser(FlaskParser):
-    """webargs' parser, but JSON nested past Python's recursion limit is a 400, not a RecursionError."""
+    """webargs' parser, but JSON nested past Python's recursion limit is a 400, not a RecursionError; and a schema
+    given as a class (flask-smorest's page arguments) is instantiated once, not on every request (deep-copying its
+    fields): schemas keep no state between loads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, ma.Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            if argmap not in self._schemas:
+                self._schemas[argmap] = super()._get_schema(argmap, req)
+            return self._schemas[argmap]
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
         try:
@@ -54,6 +68,9 @@ def _names_required_fields(schema) -> bool:
 def require_json_body() -> None:
     if not request.get_data(cache=True):
         abort(422, messages={"json": {"_schema": ["A JSON request body is required."]}})
+
+
+_pagination_metadata_schema = PaginationMetadataSchema()
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -98,6 +115,23 @@ class Blueprint(flask_smorest.Blueprint):
             return view
 
         return decorator
+
+    @staticmethod
+    def _make_pagination_metadata(page, page_size, item_count):
+        """flask-smorest's X-Pagination content, dumped by one schema instance instead of a new one per request."""
+        metadata = {"total": item_count}
+        if item_count == 0:
+            metadata["total_pages"] = 0
+        else:
+            last_page = (item_count - 1) // page_size + 1
+            metadata |= {"total_pages": last_page, "first_page": 1, "last_page": last_page}
+            if page <= last_page:
+                metadata["page"] = page
+                if page > 1:
+                    metadata["previous_page"] = page - 1
+                if page < last_page:
+                    metadata["next_page"] = page + 1
+        return _pagination_metadata_schema.dump(metadata)
 
     def public(self, view):
         """An operation anyone may call without a token (a token that is sent must still be valid: else 401)."""

@@ -78,7 +78,9 @@ def lock_row(model: type, row_id: int) -> None:
     UPDATE does nothing), so the same call serializes on both.
     """
     table = model.__table__
-    db.session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id))
+    # cache_neutral: it changes no value, so no cached read (core/versions.py) goes stale.
+    db.session.execute(sa.update(table).where(table.c.id == row_id).values(id=table.c.id)
+                       .execution_options(cache_neutral=True))
 
 
 def begin_before_sqlite_savepoints(engine: sa.Engine) -> None:

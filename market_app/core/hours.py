@@ -1,5 +1,6 @@
 """Opening hours: {"mon": "09:00-21:00", "sat": "09:00-13:00,14:00-20:00", "sun": null} in local time."""
 
+import functools
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -60,6 +61,18 @@ def local_weekday_minute(now: datetime, timezone: str) -> tuple[int, int]:
     return local.weekday(), local.hour * 60 + local.minute
 
 
+@functools.lru_cache(maxsize=4096)
+def _periods_of(frozen_hours: tuple) -> tuple[tuple[int, int, int], ...]:
+    return tuple(weekly_periods(dict(frozen_hours)))
+
+
+def open_at(hours: dict | None, weekday: int, minute: int) -> bool:
+    """Open at this local weekday and minute? Hours are parsed once per distinct value (a listing asks per row)."""
+    if not hours:
+        return False
+    periods = _periods_of(tuple(sorted(hours.items())))
+    return any(day == weekday and start <= minute < end for day, start, end in periods)
+
+
 def is_open(hours: dict | None, timezone: str, now: datetime) -> bool:
-    weekday, minute = local_weekday_minute(now, timezone)
-    return any(day == weekday and start <= minute < end for day, start, end in weekly_periods(hours))
+    return open_at(hours, *local_weekday_minute(now, timezone))

@@ -57,7 +57,8 @@ def rollback() -> None:
 def end() -> None:
     """End of a request or job: whatever was not committed is rolled back, with its compensations (a view that
     raised after opening a PaymentIntent). Nothing half-done can ride along with a later commit."""
-    rollback()
+    if db.session.registry.has():  # a request that never used the database (a cached read) has nothing to end
+        rollback()
 
 
 @contextmanager

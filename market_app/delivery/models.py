@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 
 from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.statemachine import TimelineEventMixin
+from market_app.core.versions import CachedContent, delivery_scope
 from market_app.orders.models import Order, StallOrder
 
 
@@ -34,7 +35,7 @@ class PickupStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class DeliverySettings(TimestampMixin, db.Model):
+class DeliverySettings(CachedContent, TimestampMixin, db.Model):
     """One market's delivery terms. version grows on every change: caches of the compiled rules key on it."""
 
     __tablename__ = "delivery_settings"
@@ -59,8 +60,11 @@ class DeliverySettings(TimestampMixin, db.Model):
     free_delivery_paid_by: so.Mapped[FeePayer] = so.mapped_column(str_enum(FeePayer, 20), default=FeePayer.MARKET)
     version: so.Mapped[int] = so.mapped_column(default=1)
 
+    def cache_scopes(self):
+        return (delivery_scope(self.market_id),)
 
-class SlotLoad(db.Model):
+
+class SlotLoad(CachedContent, db.Model):
     """How many places of one slot are taken: taken by a conditional UPDATE, so a slot is never overbooked."""
 
     __tablename__ = "delivery_slot_loads"
@@ -73,6 +77,9 @@ class SlotLoad(db.Model):
     market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id", ondelete="CASCADE"))
     slot_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime())
     taken: so.Mapped[int] = so.mapped_column(default=0)
+
+    def cache_scopes(self):
+        return (delivery_scope(self.market_id),)
 
 
 class SlotBooking(db.Model):

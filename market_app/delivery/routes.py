@@ -4,7 +4,7 @@ market's couriers claim, pick up, deliver or fail them, its admins assign, re-sl
 from flask import jsonify
 from flask.views import MethodView
 
-from market_app.core import uow
+from market_app.core import cache, uow, versions
 from market_app.core.auth import login_required, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.db import utcnow
@@ -32,9 +32,10 @@ blp = Blueprint("delivery", __name__, url_prefix="/api/v1",
                 description="Delivery settings, quotes, slots, and deliveries from the market's desk")
 delivery_schema = DeliverySchema()
 shopper_delivery_schema = DeliverySchema(exclude=("fee_shares",))
-# Quotes and slot lists are public and asked on every basket change; places left may be a few seconds old
-# (the order itself is checked against the live count).
-PUBLIC_CACHE = {"Cache-Control": "public, max-age=15"}
+
+
+def _delivery_scope(view_args: dict) -> str:
+    return versions.delivery_scope(view_args["market_id"])
 
 
 @blp.route("/markets/<int:market_id>/delivery/settings")
@@ -61,24 +62,28 @@ class Settings(MethodView):
 
 @blp.route("/markets/<int:market_id>/delivery/quote")
 class Quote(MethodView):
+    # Quotes and slot lists are asked on every basket change: served from the public cache, which a change of the
+    # terms or of a slot's places makes miss at once; open slots move with the time, so answers keep a minute.
+    @cache.public(_delivery_scope, vary=cache.this_minute)
     @blp.public
     @blp.arguments(QuoteArgsSchema, location="query")
     @blp.response(200, QuoteSchema)
     @blp.errors(404)
     def get(self, args, market_id):
         """Delivery to a point: distance, ring, fee, what is left to free delivery, and the next open slots"""
-        return quote.quote(market_id, args["lat"], args["lng"], args["subtotal"], utcnow()), 200, PUBLIC_CACHE
+        return quote.quote(market_id, args["lat"], args["lng"], args["subtotal"], utcnow())
 
 
 @blp.route("/markets/<int:market_id>/delivery/slots")
 class Slots(MethodView):
+    @cache.public(_delivery_scope, vary=cache.this_minute)
     @blp.public
     @blp.arguments(SlotsArgsSchema, location="query")
     @blp.response(200, SlotSchema(many=True))
     @blp.errors(404)
     def get(self, args, market_id):
         """The delivery slots of one local date with their places left (a JSON array)"""
-        return quote.day_slots(market_id, args["date"], utcnow()), 200, PUBLIC_CACHE
+        return quote.day_slots(market_id, args["date"], utcnow())
 
 
 @blp.route("/markets/<int:market_id>/deliveries")

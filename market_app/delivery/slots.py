@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from market_app.core import versions
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.delivery.models import SlotBooking, SlotLoad
@@ -99,6 +100,7 @@ def take_place(market_id: int, slot: Slot, capacity: int, path: tuple[str, ...])
     waits for the first, then finds it), then one conditional UPDATE takes a place only while some are left: on
     PostgreSQL a second transaction waiting on the row re-checks taken < capacity once the first commits."""
     start = utc(slot.start)
+    versions.touch(versions.delivery_scope(market_id))  # the quote and slot list show the places left
     db.session.execute(_insert_ignore({"market_id": market_id, "slot_start": start, "taken": 0}))
     taken = db.session.execute(
         sa.update(SlotLoad)
@@ -112,6 +114,7 @@ def take_place(market_id: int, slot: Slot, capacity: int, path: tuple[str, ...])
 
 
 def _give_back(market_id: int, slot_start: datetime) -> None:
+    versions.touch(versions.delivery_scope(market_id))
     db.session.execute(
         sa.update(SlotLoad)
         .where(SlotLoad.market_id == market_id, SlotLoad.slot_start == slot_start, SlotLoad.taken > 0)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.accounts.models import User
+from market_app.core import versions
 from market_app.core.db import db, utcnow
 from market_app.core.errors import InvalidInput, InvalidTransition
 from market_app.live import reminders
@@ -27,6 +28,7 @@ def _insert_once(model, values: dict, unique: list[str]) -> bool:
 
 
 def _count_subscribers(session: LiveSession, change: int) -> None:
+    versions.touch(versions.live_scope(session.market_id))  # the schedule shows the count
     db.session.execute(sa.update(LiveSession).where(LiveSession.id == session.id)
                        .values(subscriber_count=LiveSession.subscriber_count + change)
                        .execution_options(synchronize_session=False))
@@ -100,9 +102,14 @@ def heartbeat(session: LiveSession, key: str, now: datetime | None = None) -> di
         _insert(LiveViewer).values(live_session_id=session.id, viewer_key=key, first_seen_at=now, last_seen_at=now)
         .on_conflict_do_update(index_elements=["live_session_id", "viewer_key"], set_={"last_seen_at": now}))
     viewers = viewers_now(session, now)
-    # Conditional: concurrent heartbeats never lower the peak.
+    # Conditional: concurrent heartbeats never lower the peak. The schedule shows the peak, so a new one changes
+    # its version; the peak read here is never above the row's, so "not higher" means the UPDATE changes nothing.
+    raised = session.peak_viewers < viewers
+    if raised:
+        versions.touch(versions.live_scope(session.market_id))
     db.session.execute(sa.update(LiveSession)
                        .where(LiveSession.id == session.id, LiveSession.peak_viewers < viewers)
-                       .values(peak_viewers=viewers).execution_options(synchronize_session=False))
+                       .values(peak_viewers=viewers)
+                       .execution_options(synchronize_session=False, cache_neutral=not raised))
     db.session.expire(session, ["peak_viewers"])
     return {"live_session_id": session.id, "viewers": viewers, "peak_viewers": session.peak_viewers}

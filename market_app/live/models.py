@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from market_app.catalog.models import Product
 from market_app.core.db import UTCDateTime, db, str_enum, utcnow
 from market_app.core.statemachine import TimelineEventMixin
+from market_app.core.versions import CachedContent, live_scope
 from market_app.markets.models import Stall
 from market_app.orders.models import OrderItem
 
@@ -29,7 +30,7 @@ class LiveStatus(enum.StrEnum):
 OPEN_STATUSES = (LiveStatus.SCHEDULED, LiveStatus.LIVE)
 
 
-class LiveSession(db.Model):
+class LiveSession(CachedContent, db.Model):
     __tablename__ = "live_sessions"
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -86,8 +87,11 @@ class LiveSession(db.Model):
     def starts_by_itself(self) -> bool:
         return self.kind == LiveKind.FLASH or self.auto_start
 
+    def cache_scopes(self):
+        return (live_scope(self.market_id),)
 
-class LiveOffer(db.Model):
+
+class LiveOffer(CachedContent, db.Model):
     """A product of the session's stall at a live price, for at most quantity_cap units in all."""
 
     __tablename__ = "live_offers"
@@ -115,6 +119,10 @@ class LiveOffer(db.Model):
     @property
     def remaining(self) -> int:
         return max(0, self.quantity_cap - self.sold)
+
+    def cache_scopes(self):
+        session = self.session or so.object_session(self).get(LiveSession, self.live_session_id)
+        return session.cache_scopes() if session is not None else ()
 
 
 class LiveOfferReservation(db.Model):

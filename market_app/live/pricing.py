@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from market_app.catalog.models import Product
+from market_app.core import versions
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict
 from market_app.live.models import LiveOffer, LiveOfferReservation, LiveSession, LiveStatus
@@ -64,6 +65,8 @@ class LiveCapReservation(ReservationParticipant):
 
     def reserve(self, checkout, order) -> None:
         items = [item for stall_order in order.stall_orders for item in stall_order.items if item.live_session_id]
+        if items:
+            versions.touch(versions.live_scope(checkout.market.id))  # the schedule shows what is sold
         for item in sorted(items, key=lambda item: item.product_id):
             index = checkout.index_of(item.product_id)
             on_air = sa.exists().where(LiveSession.id == item.live_session_id, LiveSession.status == LiveStatus.LIVE)
@@ -103,6 +106,8 @@ class LiveCapReservation(ReservationParticipant):
             .returning(LiveOfferReservation.offer_id, LiveOfferReservation.quantity)
             .execution_options(synchronize_session=False)
         ).all()
+        if restored:
+            versions.touch(versions.live_scope(order.market_id))
         for offer_id, quantity in sorted(restored):
             taken = db.session.execute(
                 sa.update(LiveOffer)
@@ -125,6 +130,8 @@ class LiveCapReservation(ReservationParticipant):
             .returning(LiveOfferReservation.offer_id, LiveOfferReservation.quantity)
             .execution_options(synchronize_session=False)
         ).all()
+        if released:
+            versions.touch(versions.live_scope(stall_order.order.market_id))
         for offer_id, quantity in sorted(released):
             db.session.execute(sa.update(LiveOffer).where(LiveOffer.id == offer_id)
                                .values(sold=LiveOffer.sold - quantity).execution_options(synchronize_session=False))

@@ -4,7 +4,7 @@ viewer heartbeats and each session's figures."""
 from flask import Response, current_app, request
 from flask.views import MethodView
 
-from market_app.core import uow
+from market_app.core import cache, uow, versions
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
 from market_app.core.pagination import SelectPage
@@ -49,6 +49,8 @@ def _session(session_id: int):
 
 @blp.route("/markets/<int:market_id>/live-sessions")
 class MarketSchedule(MethodView):
+    # Statuses move by writes (the clock's jobs); "from today" moves with the time: stored per minute.
+    @cache.public(lambda view_args: versions.live_scope(view_args["market_id"]), vary=cache.this_minute)
     @blp.public
     @blp.arguments(ScheduleQueryArgsSchema, location="query")
     @blp.response(200, LiveSessionSchema(many=True))

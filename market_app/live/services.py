@@ -91,7 +91,8 @@ def _lock_stall(stall_id: int) -> None:
     """Schedulings of one stall wait for each other (row lock on PostgreSQL, write lock on SQLite), so the overlap
     check of the second sees the first. A write of updated_at onto itself: the stall's own timestamp stays."""
     table = Stall.__table__
-    db.session.execute(sa.update(table).where(table.c.id == stall_id).values(updated_at=table.c.updated_at))
+    db.session.execute(sa.update(table).where(table.c.id == stall_id).values(updated_at=table.c.updated_at)
+                       .execution_options(cache_neutral=True))  # writes nothing: no cached answer changes
 
 
 def _refuse_overlap(stall_id: int, starts_at: datetime, ends_at: datetime, exclude_id: int | None = None) -> None:

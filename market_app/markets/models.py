@@ -10,6 +10,14 @@ import sqlalchemy.orm as so
 from market_app.accounts.models import User
 from market_app.core.db import TimestampMixin, UTCDateTime, db, str_enum, utcnow
 from market_app.core.hours import is_open
+from market_app.core.versions import (
+    MARKET_LIST,
+    CachedContent,
+    delivery_scope,
+    live_scope,
+    market_scope,
+    products_scope,
+)
 
 
 class MemberRole(enum.StrEnum):
@@ -31,7 +39,7 @@ STALL_CATEGORIES = (
 )
 
 
-class Market(TimestampMixin, db.Model):
+class Market(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "markets"
     __table_args__ = (
         sa.CheckConstraint("commission_bps >= 0 AND commission_bps <= 10000", name="commission_bps_range"),
@@ -53,13 +61,19 @@ class Market(TimestampMixin, db.Model):
     # Delivery terms (rings, free-over, minimum order, slots) live in the delivery domain's settings.
 
     stalls: so.WriteOnlyMapped["Stall"] = so.relationship(back_populates="market")
-    # Squared degrees from the point a list was asked from (markets_query); not a column.
-    nearness: so.Mapped[float | None] = so.query_expression()
+    def cache_scopes(self):
+        return (MARKET_LIST, market_scope(self.id), products_scope(self.id), live_scope(self.id),
+                delivery_scope(self.id))
 
     @property
-    def distance_km(self) -> float | None:
-        """Equirectangular distance from the queried point, None unless the list was asked from a point."""
-        return None if self.nearness is None else round(math.sqrt(self.nearness) * KM_PER_DEGREE, 3)
+    def distance_km(self) -> None:
+        """Only the market list, asked from a point, has a distance (services.market_rows)."""
+        return None
+
+
+def distance_km(nearness: float | None) -> float | None:
+    """km from squared degrees of equirectangular distance (services.market_rows); None when not asked from a point."""
+    return None if nearness is None else round(math.sqrt(nearness) * KM_PER_DEGREE, 3)
 
 
 class Membership(TimestampMixin, db.Model):
@@ -77,7 +91,7 @@ class Membership(TimestampMixin, db.Model):
     user: so.Mapped[User] = so.relationship()
 
 
-class Stall(TimestampMixin, db.Model):
+class Stall(CachedContent, TimestampMixin, db.Model):
     __tablename__ = "stalls"
     __table_args__ = (sa.Index("ix_stalls_market_status_name", "market_id", "status", "name"),)
 
@@ -105,9 +119,13 @@ class Stall(TimestampMixin, db.Model):
         cascade="all, delete-orphan", passive_deletes=True
     )
 
+    def cache_scopes(self):
+        # Product search and the live schedule show the stall's name and only active stalls' products and sessions.
+        return market_scope(self.market_id), products_scope(self.market_id), live_scope(self.market_id)
+
     @property
     def open_now(self) -> bool:
-        return is_open(self.hours, self.market.timezone, utcnow())
+        return is_open(self.hours, self.market.timezone, utcnow())  # listings compute it per row (services)
 
     @property
     def has_payout_account(self) -> bool:
@@ -127,7 +145,7 @@ class PayoutAccountChange(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime(), default=utcnow)
 
 
-class StallOpeningPeriod(db.Model):
+class StallOpeningPeriod(CachedContent, db.Model):
     """Opening hours flattened to (weekday, minute range) rows so "open now" is one SQL filter.
 
     A period past midnight (e.g. 18:00-02:00) is stored as two rows, one on each day.
@@ -145,3 +163,7 @@ class StallOpeningPeriod(db.Model):
     weekday: so.Mapped[int]  # Monday = 0, like datetime.weekday()
     opens_minute: so.Mapped[int]
     closes_minute: so.Mapped[int]
+
+    def cache_scopes(self):
+        stall = so.object_session(self).get(Stall, self.stall_id)
+        return stall.cache_scopes() if stall is not None else ()

@@ -1,14 +1,18 @@
 """Market, member, stall and map routes."""
 
+from flask import request
 from flask.views import MethodView
 
-from market_app.core import uow
+from market_app.core import cache, uow
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.pagination import SelectPage
+from market_app.core.pagination import Rows, SelectPage
+from market_app.core.schemas import DumpedObject, row_dumper
+from market_app.core.versions import MARKET_LIST, market_scope
 from market_app.markets import access, services
-from market_app.markets.models import StallStatus
+from market_app.markets.models import Market, Stall, StallStatus
 from market_app.markets.schemas import (
+    MapStallSchema,
     MarketMapSchema,
     MarketQueryArgsSchema,
     MarketSchema,
@@ -27,6 +31,22 @@ from market_app.markets.schemas import (
 blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets, members, stalls and the map")
 
 
+market_json = row_dumper(MarketSchema(), computed=("distance_km",))
+stall_json = row_dumper(StallSchema(), computed=("open_now", "has_payout_account"))
+map_stall_json = row_dumper(MapStallSchema(), computed=("open_now",))
+MARKET_COLUMNS, STALL_COLUMNS = market_json.columns(Market.__table__), stall_json.columns(Stall.__table__)
+MAP_STALL_COLUMNS = map_stall_json.columns(Stall.__table__)
+
+
+def _market_scope(view_args: dict) -> str:
+    return market_scope(view_args["market_id"])
+
+
+def _public_stall_list() -> bool:
+    """Active stalls are the same list for everyone; other statuses are for the market's admins only."""
+    return request.args.get("status", "active") == "active"
+
+
 @blp.route("/me")
 class Me(MethodView):
     decorators = [login_required]
@@ -43,13 +63,15 @@ class Me(MethodView):
 
 @blp.route("/markets")
 class Markets(MethodView):
+    @cache.public(lambda _view_args: MARKET_LIST)
     @blp.public
     @blp.arguments(MarketQueryArgsSchema, location="query")
     @blp.response(200, MarketSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
-        return services.markets_query(**args)
+        stmt, facts = services.market_rows(MARKET_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(MarketSchema)
@@ -65,6 +87,7 @@ class Markets(MethodView):
 
 @blp.route("/markets/<int:market_id>")
 class MarketById(MethodView):
+    @cache.public(_market_scope)
     @blp.public
     @blp.response(200, MarketSchema)
     @blp.errors(404)
@@ -131,16 +154,19 @@ class MemberById(MethodView):
 
 @blp.route("/markets/<int:market_id>/map")
 class MarketMap(MethodView):
+    @cache.public(_market_scope, vary=services.opening_bucket)
     @blp.public
     @blp.response(200, MarketMapSchema)
     @blp.errors(404)
     def get(self, market_id):
         """The market map: active stalls with aisle code and x/y position"""
-        return services.market_map(services.get_market(market_id))
+        about, rows, facts = services.market_map(market_id, MAP_STALL_COLUMNS)
+        return DumpedObject(about, stalls=[map_stall_json(row._mapping, facts(row)) for row in rows])
 
 
 @blp.route("/markets/<int:market_id>/stalls")
 class MarketStalls(MethodView):
+    @cache.public(_market_scope, vary=services.opening_bucket, when=_public_stall_list)
     @blp.public
     @blp.arguments(StallQueryArgsSchema, location="query")
     @blp.response(200, StallSchema(many=True))
@@ -148,10 +174,13 @@ class MarketStalls(MethodView):
     @blp.errors(403, 404)
     def get(self, args, market_id):
         """List a market's active stalls by category, text and open now (admins may list other statuses)"""
-        market = services.get_market(market_id)
         if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
+            market = services.get_market(market_id)
             access.require_market_admin(optional_user(), market)
-        return services.stalls_query(market, **args)
+        else:
+            market = services.listing_market(market_id)
+        stmt, facts = services.stall_rows(market, STALL_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows])
 
     @login_required
     @blp.arguments(StallSchema)

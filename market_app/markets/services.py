@@ -1,6 +1,9 @@
 """Market, membership and stall rules: creation, edits, approval, listings and the map."""
 
+import bisect
+import functools
 import math
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,7 +13,7 @@ from market_app.accounts.models import User
 from market_app.accounts.services import normalize_email
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from market_app.core.hours import local_weekday_minute, weekly_periods
+from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
 from market_app.markets.models import (
     Market,
     MemberRole,
@@ -19,6 +22,7 @@ from market_app.markets.models import (
     Stall,
     StallOpeningPeriod,
     StallStatus,
+    distance_km,
 )
 
 
@@ -29,14 +33,28 @@ def get_market(market_id: int) -> Market:
     return market
 
 
+_LISTING_MARKET = sa.select(Market.id, Market.timezone).where(Market.id == sa.bindparam("market_id"))
+
+
+def listing_market(market_id: int) -> sa.Row:
+    """What a public listing needs of its market (id and time zone) without loading the whole row: NotFound if
+    there is no such market."""
+    market = db.session.connection().execute(_LISTING_MARKET, {"market_id": market_id}).first()
+    if market is None:
+        raise NotFound("Market not found.")
+    return market
+
+
 def get_stall(stall_id: int) -> Stall | None:
     return db.session.get(Stall, stall_id)
 
 
 
-def markets_query(q: str | None = None, region: str | None = None,
-                  lat: float | None = None, lng: float | None = None) -> sa.Select:
-    stmt = sa.select(Market)
+def market_rows(columns: list, q: str | None = None, region: str | None = None,
+                lat: float | None = None, lng: float | None = None) -> tuple[sa.Select, Callable]:
+    """The market list as plain rows of columns (and nearness when asked from a point), nearest first from lat/lng,
+    else by name; and a function giving each row's computed values (distance_km)."""
+    stmt = sa.select(*columns)
     if q:
         stmt = stmt.where(Market.name.contains(q, autoescape=True))
     if region:
@@ -45,8 +63,16 @@ def markets_query(q: str | None = None, region: str | None = None,
         # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
         squeeze = math.cos(math.radians(lat))
         nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
-        return stmt.options(so.with_expression(Market.nearness, nearness)).order_by(nearness, Market.id)
-    return stmt.order_by(Market.name, Market.id)
+        return stmt.add_columns(nearness.label("nearness")).order_by(nearness, Market.id), _distance
+    return stmt.order_by(Market.name, Market.id), _no_distance
+
+
+def _distance(row: sa.Row) -> dict:
+    return {"distance_km": distance_km(row.nearness)}
+
+
+def _no_distance(_row: sa.Row) -> dict:
+    return {"distance_km": None}
 
 
 def create_market(data: dict) -> Market:
@@ -170,13 +196,46 @@ def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, ca
     return stmt.order_by(Stall.name, Stall.id)
 
 
-def market_map(market: Market) -> dict:
-    stalls = db.session.scalars(
-        sa.select(Stall).where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE)
-        .order_by(Stall.aisle, Stall.id)
-    ).all()
-    return {"market_id": market.id, "name": market.name, "width": market.map_width,
-            "height": market.map_height, "stalls": stalls}
+def _with(columns: list, *needed) -> list:
+    return columns + [column for column in needed if all(column is not c for c in columns)]  # `is`: == builds SQL
+
+
+def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE,
+               **filters) -> tuple[sa.Select, Callable]:
+    """The stall list as plain rows of columns (of stalls) and a function giving each row's computed values
+    (open_now, has_payout_account) for the schema's row dumper."""
+    now = utcnow()
+    stmt = stalls_query(market, status=status, now=now, **filters).with_only_columns(
+        *_with(columns, Stall.hours, Stall.stripe_account_id))
+    return stmt, _stall_facts(market.timezone, now)
+
+
+def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
+    weekday, minute = local_weekday_minute(now, timezone)
+
+    def facts(row: sa.Row) -> dict:
+        return {"open_now": open_at(row.hours, weekday, minute),
+                "has_payout_account": row.stripe_account_id is not None}
+
+    return facts
+
+
+_MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_height, Market.timezone).where(
+    Market.id == sa.bindparam("market_id"))
+
+
+def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Callable]:
+    """The map: the market's size, its active stalls in aisle order as plain rows of columns (of stalls), and the
+    function giving each row's computed values."""
+    connection = db.session.connection()  # Core rows: no ORM objects
+    market = connection.execute(_MAP_MARKET, {"market_id": market_id}).first()
+    if market is None:
+        raise NotFound("Market not found.")
+    rows = connection.execute(
+        sa.select(*_with(columns, Stall.hours, Stall.stripe_account_id))
+        .where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE).order_by(Stall.aisle, Stall.id)).all()
+    about = {"market_id": market.id, "name": market.name, "width": market.map_width, "height": market.map_height}
+    return about, rows, _stall_facts(market.timezone, utcnow())
 
 
 def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:
@@ -200,3 +259,40 @@ def set_payout_account(stall: Stall, account_id: str | None, actor: User) -> dic
         stall.stripe_account_id = account_id
         db.session.flush()
     return payout_account(stall)
+
+
+@functools.lru_cache(maxsize=512)
+def _opening_marks(market_id: int, _version: int) -> tuple[str | None, tuple[int, ...]]:
+    """The market's time zone and every minute of the week at which one of its stalls opens or closes, as of one
+    version of the market (the cache key: a new version reads them again)."""
+    timezone = db.session.scalar(sa.select(Market.timezone).where(Market.id == market_id))
+    periods = db.session.execute(
+        sa.select(StallOpeningPeriod.weekday, StallOpeningPeriod.opens_minute, StallOpeningPeriod.closes_minute)
+        .join(Stall, Stall.id == StallOpeningPeriod.stall_id).where(Stall.market_id == market_id).distinct())
+    marks = set()
+    for weekday, opens, closes in periods:
+        marks.update((weekday * MINUTES_PER_DAY + opens, weekday * MINUTES_PER_DAY + closes))
+    return timezone, tuple(sorted(marks))
+
+
+def opening_bucket(view_args: dict, version: int) -> str:
+    """Which stretch of the week between two openings or closings it is now in the market: every stall is open or
+    closed alike throughout one stretch, so a cached answer showing "open now" holds until the next one. Worked out
+    once a minute per market and version (it changes only at a whole minute)."""
+    now = utcnow()
+    key = (view_args["market_id"], version, now.replace(second=0, microsecond=0))
+    bucket = _buckets.get(key)
+    if bucket is None:
+        timezone, marks = _opening_marks(view_args["market_id"], version)
+        if timezone is None:
+            bucket = "-"
+        else:
+            weekday, minute = local_weekday_minute(now, timezone)
+            bucket = str(bisect.bisect_right(marks, weekday * MINUTES_PER_DAY + minute))
+        if len(_buckets) > 1024:
+            _buckets.clear()
+        _buckets[key] = bucket
+    return bucket
+
+
+_buckets: dict[tuple, str] = {}

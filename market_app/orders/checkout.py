@@ -1,6 +1,7 @@
 """Placing an order: validate the basket, price it, open its payment, then reserve what it holds and write the
 order in one transaction. Replays of an Idempotency-Key return the first order."""
 
+import functools
 import hashlib
 import json
 import uuid
@@ -10,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.accounts.models import User
 from market_app.catalog.models import Product
@@ -174,8 +176,9 @@ def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key
     for line in checkout.lines:
         by_stall.setdefault(line.product.stall_id, []).append(line)
     for stall_id, lines in sorted(by_stall.items()):
-        stall_order = StallOrder(stall_id=stall_id, subtotal=sum(line.line_total for line in lines),
-                                 status=StallOrderStatus.PENDING)
+        # The stall itself too: the response shows its name without reading it again.
+        stall_order = StallOrder(stall_id=stall_id, stall=lines[0].product.stall,
+                                 subtotal=sum(line.line_total for line in lines), status=StallOrderStatus.PENDING)
         stall_order.items = [
             OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
                       unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
@@ -188,14 +191,22 @@ def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key
 
 
 def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None:
-    """Take the key before Stripe is called. A concurrent request with the same key waits here until this
-    transaction ends; it then finds the order this one placed (returned for the replay), or takes the key."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(IdempotencyClaim(user_id=user.id, idempotency_key=idempotency_key))
-    except sa.exc.IntegrityError:
+    """Take the key before Stripe is called, in one statement. A concurrent request with the same key waits here
+    until this transaction ends; it then finds the order this one placed (returned for the replay), or takes the key
+    if this one rolled back. Returns the replayed order, or None when the key is ours."""
+    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow()}
+    claimed = db.session.execute(_claim(db.session.get_bind().dialect.name), params).first()
+    if claimed is None:
         return find_replay(user, idempotency_key, body_hash) or _key_in_use()
     return None
+
+
+@functools.cache
+def _claim(dialect: str) -> sa.Insert:
+    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(IdempotencyClaim)
+    return (insert.values(user_id=sa.bindparam("user_id"), idempotency_key=sa.bindparam("idempotency_key"),
+                          created_at=sa.bindparam("created_at"))
+            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(IdempotencyClaim.id))
 
 
 def _key_in_use():
@@ -207,7 +218,7 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
     """Place the order described by data (or the saved cart), or find the one this key already placed.
     Returns (order, created). The caller commits."""
     body_hash = request_hash(data)
-    replay = find_replay(user, idempotency_key, body_hash) or _claim_key(user, idempotency_key, body_hash)
+    replay = _claim_key(user, idempotency_key, body_hash)
     if replay is not None:
         return replay, False
     use_cart = data.pop("use_cart")
@@ -220,7 +231,10 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
     reservations.reserve(checkout, order)
     db.session.add(order)
     db.session.flush()
-    payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
+    payment = payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
+    # The response shows the order as written: nothing to read back (a new payment has no refunds).
+    so.attributes.set_committed_value(order, "payment", payment)
+    so.attributes.set_committed_value(payment, "refunds", [])
     db.session.execute(sa.update(IdempotencyClaim).where(IdempotencyClaim.user_id == user.id,
                                                          IdempotencyClaim.idempotency_key == idempotency_key)
                        .values(order_id=order.id))

@@ -38,63 +38,87 @@ def _listed(statements: list[str]) -> str:
     return "\n".join(" ".join(statement.split())[:160] for statement in statements)
 
 
-def test_placing_a_pickup_order_from_two_stalls_sends_21_statements_on_postgresql_24_on_sqlite(
-        client, busy_market, sent):
+def test_placing_a_pickup_order_from_three_stalls_sends_14_statements_on_postgresql_20_on_sqlite(
+        client, busy_market, open_stand, sent):
     shop = busy_market
-    body = order_body(shop.market, [(shop.stands[0].product, 2), (shop.stands[1].product, 1)])
+    untracked = open_stand(shop.market, "대파", 2000, stock=None)  # stock not tracked: nothing to take, no UPDATE
+    body = order_body(shop.market, [(shop.stands[0].product, 2), (shop.stands[1].product, 1), (untracked.product, 1)])
 
     resp, statements = sent(lambda: place_order(client, shop.headers, body))
 
     assert resp.status_code == 201, resp.json
-    # 1 the user behind the token, 2 an earlier order with this Idempotency-Key, 3 the key claimed (INSERT),
-    # 4 the market, 5 both products in one SELECT, 6 the live offers on air for them (live prices), 7 the
-    # shopper's open unpaid orders in this market (the cap), 8-9 the stock taken from each product (one
-    # conditional UPDATE per line), 10 the order, 11 its two stall orders, 12 its two items, 13 the stall orders'
-    # first timeline events, 14 the payment, 15 the claim pointed at the order, 16 the order refreshed after the
-    # commit, 17-21 the order read back for the response (order, stall orders with their stalls, payment, items,
-    # refunds). SQLAlchemy batches the INSERTs of 11, 12 and 13 on PostgreSQL; on SQLite it inserts those one row
-    # at a time: one more statement each for the second stall.
-    expected = {"postgresql": 21, "sqlite": 24}[db.engine.dialect.name]
+    # 1 the user behind the token, 2 the Idempotency-Key claimed (INSERT ... ON CONFLICT DO NOTHING: a replay finds
+    # it taken), 3 the market, 4 the three products with their stalls, 5 the live offers on air for them (live
+    # prices), 6 the shopper's open unpaid orders in this market (the cap), 7 the product search's cache version
+    # (stock changes), 8 the two tracked products' stock taken in one conditional UPDATE (the untracked one is not
+    # written), 9 the order, 10 its three stall orders, 11 its three items, 12 the stall orders' first timeline
+    # events, 13 the payment, 14 the claim pointed at the order. Nothing is read back after the commit: the body is
+    # dumped from what was written. SQLAlchemy sends 10-12 as one statement each on PostgreSQL; on SQLite it inserts
+    # those rows one at a time: two more statements each for the second and third stall.
+    expected = {"postgresql": 14, "sqlite": 20}[db.engine.dialect.name]
     assert len(statements) == expected, _listed(statements)
+    assert sum("UPDATE products" in statement for statement in statements) == 1
+    assert [part["stall_name"] for part in resp.json["stall_orders"]] == [
+        shop.stands[0].stall.name, shop.stands[1].stall.name, untracked.stall.name]
 
 
-def test_listing_a_markets_stalls_sends_4_statements(client, busy_market, sent):
+def test_a_replayed_idempotency_key_writes_nothing_and_reads_the_order_once(client, busy_market, sent):
+    shop = busy_market
+    body = order_body(shop.market, [(shop.stands[0].product, 1)])
+    first = place_order(client, shop.headers, body, key="same-key")
+
+    resp, statements = sent(lambda: place_order(client, shop.headers, body, key="same-key"))
+
+    assert resp.status_code == 200 and resp.json == first.json
+    # 1 the user, 2 the claim (taken: nothing written), 3 the order of this key, 4-8 the order read for the response
+    # (order, stall orders with their stalls, payment, items, refunds).
+    assert len(statements) == 8, _listed(statements)
+
+
+def test_listing_a_markets_stalls_sends_5_statements_then_1(client, busy_market, sent):
     url = f"{API}/markets/{busy_market.market.id}/stalls"
 
     resp, statements = sent(lambda: client.get(url))
 
     assert resp.status_code == 200 and len(resp.json) == 5, resp.json
-    # 1 the market, 2 the count of its active stalls (pagination), 3 the page of stalls, 4 the market again: the
-    # view's copy has left the session's (weak) identity map by the time the stalls are dumped, and the first
-    # stall's open_now lazy-loads it for the timezone; the other stalls find it there.
-    assert len(statements) == 4, _listed(statements)
+    # 1 the market's cache version (core/versions.py; production reads it on a connection of its own), 2-3 the
+    # market's time zone and its stalls' opening and closing minutes (once per version: an "open now" answer holds
+    # until the next one), 4 the market, 5 the page of stall rows with the total (no count query).
+    assert len(statements) == 5, _listed(statements)
+    resp, statements = sent(lambda: client.get(url))
+    assert resp.status_code == 200 and len(statements) == 1, _listed(statements)  # from the cache
 
 
-def test_searching_a_markets_products_sends_4_statements(client, busy_market, sent):
+def test_searching_a_markets_products_sends_3_statements_then_1(client, busy_market, sent):
     url = f"{API}/markets/{busy_market.market.id}/products"
 
     resp, statements = sent(lambda: client.get(url, query_string={"q": "두부"}))
 
     assert resp.status_code == 200 and len(resp.json) == 2, resp.json
-    # 1 the market, 2 the ids and texts of the products the text may match, 3 the products found, 4 their stalls
-    # (one SELECT).
-    assert len(statements) == 4, _listed(statements)
+    # 1 the products' cache version, 2 the market, 3 the rows of the products the text may match (ranked here).
+    assert len(statements) == 3, _listed(statements)
+    resp, statements = sent(lambda: client.get(url, query_string={"q": "두부"}))
+    assert resp.status_code == 200 and len(statements) == 1, _listed(statements)
 
 
-def test_listing_markets_sends_2_statements(client, busy_market, sent):
+def test_listing_markets_sends_2_statements_then_1(client, busy_market, sent):
     resp, statements = sent(lambda: client.get(f"{API}/markets"))
 
     assert resp.status_code == 200 and len(resp.json) == 2, resp.json
-    # 1 the count of markets (pagination), 2 the page of markets.
+    # 1 the market list's cache version, 2 the page of markets with the total.
     assert len(statements) == 2, _listed(statements)
+    resp, statements = sent(lambda: client.get(f"{API}/markets"))
+    assert resp.status_code == 200 and len(statements) == 1, _listed(statements)
 
 
-def test_reading_a_markets_map_sends_3_statements(client, busy_market, sent):
+def test_reading_a_markets_map_sends_5_statements_then_1(client, busy_market, sent):
     url = f"{API}/markets/{busy_market.market.id}/map"
 
     resp, statements = sent(lambda: client.get(url))
 
     assert resp.status_code == 200 and len(resp.json["stalls"]) == 5, resp.json
-    # 1 the market, 2 its active stalls in aisle order, 3 the market again, lazy-loaded by the first stall's
-    # open_now (as in the stall list).
-    assert len(statements) == 3, _listed(statements)
+    # 1 the market's cache version, 2-3 its time zone and opening and closing minutes (as in the stall list), 4 the
+    # market, 5 its active stalls in aisle order.
+    assert len(statements) == 5, _listed(statements)
+    resp, statements = sent(lambda: client.get(url))
+    assert resp.status_code == 200 and len(statements) == 1, _listed(statements)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from market_app.core import versions
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.live import pricing
@@ -188,12 +189,14 @@ def test_when_the_cap_runs_out_between_pricing_and_reserving_the_order_is_409_an
 
     def stale_prices(products, now, shopper_id):  # as if priced a moment before another order took 4 units
         prices = real(products, now, shopper_id)
+        versions.touch(versions.live_scope(shop.market.id))  # every write of what the schedule shows says so
         db.session.execute(sa.update(LiveOffer).values(sold=4))
         return prices
 
     overrides = hooks.for_app(client.application).price_overrides
     overrides[overrides.index(real)] = stale_prices
     try:
+        versions.touch(versions.live_scope(shop.market.id))
         db.session.execute(sa.update(LiveOffer).values(sold=0))
         before = ledger(), snapshot(LiveOffer, LiveOfferReservation)
         resp = place_order(client, shop.headers, order_body(shop.market, [(stand.product, 3)]))

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from market_app.catalog.models import Product
+from market_app.core import versions
 from market_app.extensions import db
 from market_app.orders import checkout
 from tests.helpers import API, assert_error, order_body, place_order
@@ -208,7 +209,9 @@ def test_stock_gone_after_the_payment_was_opened_is_409_and_cancels_that_payment
     def open_payment(user, basket):
         reference, intent = original_open(user, basket)
         opened.append(intent.id)
-        # Another shopper takes the last units between the stock check and the reservation.
+        # Another shopper takes the last units between the stock check and the reservation (a stock write says
+        # so to the cached product search, as every stock write must).
+        versions.touch(versions.products_scope(product.market_id))
         db.session.execute(sa.update(Product).where(Product.id == product.id).values(stock=0))
         return reference, intent
 
