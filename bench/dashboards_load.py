@@ -24,7 +24,8 @@ from market_app.core.money import commission_on
 from market_app.settlement.ledger import allocate
 
 SEOUL = ZoneInfo("Asia/Seoul")
-MIGRATION = Path(__file__).resolve().parents[1] / "migrations" / "versions" / "2026_11_25_0009_ledger.py"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
+ROLLUPS = (("2026_11_25_0009_ledger.py", "_roll_up"), ("2026_11_26_0011_ledger_product_days.py", "roll_up"))
 HOURS = {9: 2, 10: 4, 11: 7, 12: 9, 13: 7, 14: 4, 15: 4, 16: 5, 17: 8, 18: 10, 19: 9, 20: 6, 21: 3}
 SHOPPERS = 30_000
 
@@ -78,8 +79,11 @@ class Copier:
         self.rows = {table: [] for table in self.COLUMNS}
         self.counts = dict.fromkeys(self.COLUMNS, 0)
 
+    # Columns the load leaves at zero (no stall pays a share of a free delivery here), written after the others.
+    ZEROS = {"ledger_entries": ("delivery_fee",), "payouts": ("delivery_fees",), "payout_lines": ("delivery_fee",)}
+
     def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
+        self.rows[table].append(row + (0,) * len(self.ZEROS.get(table, ())))
         if len(self.rows[table]) >= 50_000:
             self.flush(table)
 
@@ -87,7 +91,8 @@ class Copier:
         for name in [table] if table else list(self.COLUMNS):
             rows, self.rows[name] = self.rows[name], []
             if rows:
-                with self.conn.cursor().copy(f"COPY {name} ({self.COLUMNS[name]}) FROM STDIN") as copy:
+                columns = ", ".join((self.COLUMNS[name], *self.ZEROS.get(name, ())))
+                with self.conn.cursor().copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                 self.counts[name] += len(rows)
@@ -236,13 +241,14 @@ def load(items_wanted: int, days: int, seed: int = 7) -> dict:
 
 
 def _roll_up(conn: psycopg.Connection) -> None:
-    """ledger_days from the loaded ledger rows, as migration 0009's backfill does."""
-    spec = importlib.util.spec_from_file_location("ledger_migration", MIGRATION)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
+    """ledger_days and ledger_product_days from the loaded ledger rows, as migrations 0009 and 0011 backfill them."""
+    conn.commit()
     with sa.create_engine(os.environ["DATABASE_URL"]).begin() as engine_conn:
-        conn.commit()
-        migration._roll_up(engine_conn)
+        for filename, function in ROLLUPS:
+            spec = importlib.util.spec_from_file_location(filename[:-3], MIGRATIONS / filename)
+            migration = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(migration)
+            getattr(migration, function)(engine_conn)
 
 
 def _payouts(out: Copier, ids: Ids, settle: dict, today: date, admin: int, now: datetime) -> None:

@@ -19,11 +19,12 @@ from market_app.dashboards.periods import Period
 from market_app.markets.models import Stall
 from market_app.orders.models import StallOrder, StallOrderStatus
 from market_app.settlement.models import (
+    CORRECTION_KINDS,
     SALE_KINDS,
     LedgerDay,
     LedgerEntry,
     LedgerKind,
-    LedgerLine,
+    LedgerProductDay,
     Payout,
     PayoutLine,
     PayoutStatus,
@@ -32,6 +33,9 @@ from market_app.settlement.models import (
 TOP_PRODUCTS = 10
 NOT_HANDED_OVER = [status for status in StallOrderStatus if status != StallOrderStatus.HANDED_OVER]
 LOW_STOCK_ROWS = 50
+# Written into the SQL as literals, so PostgreSQL can match the partial index on these kinds.
+_CORRECTIONS = sa.bindparam("correction_kinds", [kind.value for kind in CORRECTION_KINDS], expanding=True,
+                            literal_execute=True)
 
 
 def _grouped(reporting: Session, stall_ids: list[int], span: Period) -> list:
@@ -59,13 +63,14 @@ def _by_status(reporting: Session, stall_ids: list[int], period: Period, paid: i
 
 
 def _top_products(reporting: Session, stall_ids: list[int], period: Period) -> list[dict]:
-    """Lines added up per product first (an index-only scan on PostgreSQL), then named."""
+    """From the product-day rollup (a row per product a stall sold on a day), added up first, then named."""
     sold = (
-        sa.select(LedgerLine.product_id, sa.func.sum(LedgerLine.quantity).label("quantity"),
-                  sa.func.sum(LedgerLine.gross).label("gross"))
-        .where(LedgerLine.stall_id.in_(stall_ids), LedgerLine.local_date.between(period.first, period.last))
-        .group_by(LedgerLine.product_id).order_by(sa.desc("gross"), LedgerLine.product_id).limit(TOP_PRODUCTS)
-        .subquery()
+        sa.select(LedgerProductDay.product_id, sa.func.sum(LedgerProductDay.quantity).label("quantity"),
+                  sa.func.sum(LedgerProductDay.gross).label("gross"))
+        .where(LedgerProductDay.stall_id.in_(stall_ids),
+               LedgerProductDay.local_date.between(period.first, period.last))
+        .group_by(LedgerProductDay.product_id).order_by(sa.desc("gross"), LedgerProductDay.product_id)
+        .limit(TOP_PRODUCTS).subquery()
     )
     rows = reporting.execute(
         sa.select(sold.c.product_id, Product.name, sold.c.quantity, sold.c.gross)
@@ -98,8 +103,7 @@ def _payouts(reporting: Session, stall_ids: list[int], period: Period, timezone:
     sale = aliased(LedgerEntry)
     of_refunds = reporting.scalar(
         sa.select(net).join(sale, sale.id == LedgerEntry.sale_id)
-        .where(LedgerEntry.stall_id.in_(stall_ids),
-               LedgerEntry.kind.in_((LedgerKind.REFUND, LedgerKind.DELIVERY_FEE_SHARE)),
+        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind.in_(_CORRECTIONS),
                LedgerEntry.local_date >= period.first, sale.local_date.between(period.first, period.last)))
     start, end = local_day_bounds(period.first, period.last, timezone)
     paid = reporting.scalar(

@@ -20,7 +20,15 @@ from market_app.core.timeutil import local_date
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Fulfillment, Order, StallOrder, StallOrderStatus
 from market_app.payments.models import Payment, PaymentKind, QuickPayRequest, Refund
-from market_app.settlement.models import DAY_FIGURES, SALE_KINDS, LedgerDay, LedgerEntry, LedgerKind, LedgerLine
+from market_app.settlement.models import (
+    DAY_FIGURES,
+    SALE_KINDS,
+    LedgerDay,
+    LedgerEntry,
+    LedgerKind,
+    LedgerLine,
+    LedgerProductDay,
+)
 
 
 def day_figures(entry: LedgerEntry) -> dict[str, int]:
@@ -38,13 +46,32 @@ def _add(entry: LedgerEntry) -> LedgerEntry:
     db.session.add(entry)
     key = {"market_id": entry.market_id, "local_date": entry.local_date, "stall_id": entry.stall_id,
            "category": entry.category, "live_session_id": entry.live_session_id or 0}
-    figures = day_figures(entry)
-    dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(LedgerDay).values(**key, **figures)
-    stmt = stmt.on_conflict_do_update(index_elements=list(key), set_={
-        name: getattr(LedgerDay, name) + getattr(stmt.excluded, name) for name in DAY_FIGURES})
-    db.session.execute(stmt)
+    _add_up(LedgerDay, DAY_FIGURES, [{**key, **day_figures(entry)}])
     return entry
+
+
+def _add_up(rollup, figures: Sequence[str], rows: list[dict]) -> None:
+    """Add rows to a rollup table in one upsert: a row already there (same primary key) gets the figures added."""
+    dialect = sqlite if db.session.get_bind().dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(rollup).values(rows)
+    stmt = stmt.on_conflict_do_update(index_elements=[column.name for column in rollup.__table__.primary_key],
+                                      set_={name: getattr(rollup, name) + getattr(stmt.excluded, name)
+                                            for name in figures})
+    db.session.execute(stmt)
+
+
+def _add_product_days(entry: LedgerEntry) -> None:
+    """A sale's lines added to its stall's products of the day (a product on two lines, as a live offer whose
+    cap ran out, is one row: an upsert may not touch a row twice)."""
+    sold: dict[int, tuple[int, int]] = {}
+    for line in entry.lines:
+        quantity, gross = sold.get(line.product_id, (0, 0))
+        sold[line.product_id] = (quantity + line.quantity, gross + line.gross)
+    if sold:
+        _add_up(LedgerProductDay, ("quantity", "gross"), [
+            {"stall_id": entry.stall_id, "local_date": entry.local_date, "product_id": product_id,
+             "market_id": entry.market_id, "quantity": quantity, "gross": gross}
+            for product_id, (quantity, gross) in sold.items()])
 
 
 def _exists(source: str) -> bool:
@@ -90,6 +117,7 @@ def record_order_sales(order: Order, paid_at: datetime | None = None) -> list[Le
             for item, share in zip(items, shares, strict=True)
         ]
         entries.append(_add(entry))
+        _add_product_days(entry)
     return entries
 
 
@@ -198,7 +226,8 @@ def record_delivered(order: Order, delivered_at: datetime, fee_shares: dict[int,
 
 
 def rebuild_days() -> None:
-    """Recompute the day rollup from the ledger rows (after rows were re-dated in bulk, e.g. demo data)."""
+    """Recompute the rollups (days; products of a day) from the ledger rows (after rows were re-dated in bulk, e.g.
+    demo data)."""
     db.session.flush()
     db.session.execute(sa.delete(LedgerDay))
     e = LedgerEntry
@@ -217,6 +246,12 @@ def rebuild_days() -> None:
     db.session.execute(sa.insert(LedgerDay).from_select(
         ["market_id", "local_date", "stall_id", "category", "live_session_id", *figures],
         sa.select(*keys, *figures.values()).group_by(*keys)))
+    line = LedgerLine
+    db.session.execute(sa.delete(LedgerProductDay))
+    product_keys = (line.stall_id, line.local_date, line.product_id, line.market_id)
+    db.session.execute(sa.insert(LedgerProductDay).from_select(
+        ["stall_id", "local_date", "product_id", "market_id", "quantity", "gross"],
+        sa.select(*product_keys, sa.func.sum(line.quantity), sa.func.sum(line.gross)).group_by(*product_keys)))
 
 
 def sale_totals(sale_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:

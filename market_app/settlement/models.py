@@ -76,6 +76,11 @@ class LedgerKind(enum.StrEnum):
 SALE_KINDS = (LedgerKind.SALE, LedgerKind.IN_PERSON_SALE)
 
 
+# The rows that correct a sale later (its refunds and its share of a free delivery), indexed apart below.
+CORRECTION_KINDS = (LedgerKind.REFUND, LedgerKind.DELIVERY_FEE_SHARE)
+CORRECTIONS_SQL = "kind IN (" + ", ".join(f"'{kind.value}'" for kind in CORRECTION_KINDS) + ")"
+
+
 class LedgerEntry(db.Model):
     """One money event of one stall, on the market's local day, never changed afterwards (except settleable_at).
 
@@ -90,7 +95,11 @@ class LedgerEntry(db.Model):
         sa.CheckConstraint("gross >= 0", name="gross_not_negative"),
         sa.Index("ix_ledger_entries_market_day", "market_id", "local_date", "stall_id"),
         sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date",
-                 postgresql_include=["kind", "gross", "refund", "commission", "sale_id"]),
+                 postgresql_include=["kind", "gross", "refund", "commission", "delivery_fee", "sale_id"]),
+        # A stall's refunds and fee shares by day (a few percent of its rows), for the later ones of a period's sales.
+        sa.Index("ix_ledger_entries_stall_corrections", "stall_id", "local_date",
+                 postgresql_include=["sale_id", "refund", "commission", "delivery_fee"],
+                 postgresql_where=sa.text(CORRECTIONS_SQL), sqlite_where=sa.text(CORRECTIONS_SQL)),
         sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
         # The market's shoppers by day without reading the table (one row per order has order_count 1).
         sa.Index("ix_ledger_entries_market_orders", "market_id", "order_count", "local_date",
@@ -181,6 +190,20 @@ class LedgerDay(db.Model):
     live_gross: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
     live_orders: so.Mapped[int] = so.mapped_column(default=0)
     delivery_fees: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+class LedgerProductDay(db.Model):
+    """The ledger's product lines added up per stall, local day and product, kept in step with every sale (an
+    upsert), so a stall's top products over a year are a few thousand rows, not every line it sold."""
+
+    __tablename__ = "ledger_product_days"
+
+    stall_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("stalls.id"), primary_key=True)
+    local_date: so.Mapped[date] = so.mapped_column(primary_key=True)
+    product_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("products.id"), primary_key=True)
+    market_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("markets.id"))
+    quantity: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    gross: so.Mapped[int] = so.mapped_column(sa.BigInteger)
 
 
 DAY_FIGURES = ("online_gross", "in_person_gross", "in_person_count", "stall_orders", "refunds", "commission", "orders",
