@@ -3,9 +3,22 @@ order paid; payout destinations change only through the platform admin's audited
 are refused; Stripe's refusals are clear 4xx; unpaid orders cannot hoard a stall's stock; quick pay is rate limited."""
 
 import pytest
+import sqlalchemy as sa
 
+from market_app.extensions import db
 from market_app.markets.models import PayoutAccountChange, Stall
-from tests.helpers import API, assert_error, confirm_at_stripe, event_result, order_body, place_order, post_event
+from market_app.orders.models import Order, OrderStatus
+from tests.helpers import (
+    API,
+    assert_error,
+    confirm_at_stripe,
+    event_result,
+    order_body,
+    place_order,
+    post_at_once,
+    post_event,
+    stock_of,
+)
 from tests.stripe_faults import faulty_stripe, stripe_error
 
 
@@ -130,6 +143,24 @@ def test_a_shopper_holds_at_most_three_unpaid_orders_per_market(client, make, sh
     pay(first)
     other = checkout([(shop.stands[1].product, 1)])
     assert other["status"] == "pending_payment"
+
+
+@pytest.mark.committing  # eight threads with their own connections and transactions place orders at once
+def test_orders_placed_at_once_under_different_keys_never_pass_the_unpaid_cap(app, make, shop, stripe_client):
+    # A product each: orders of one product already wait for each other on its row; these must not.
+    greens = [make.product(shop.stands[n % 2].stall, name=f"봄동{n}", price=3000, stock=10) for n in range(8)]
+    requests = [(shop.headers | {"Idempotency-Key": f"tap-{n}"}, order_body(shop.market, [(greens[n], 1)]))
+                for n in range(8)]
+
+    results = post_at_once(app, requests)
+
+    assert sorted(status for status, _ in results) == [201] * 3 + [409] * 5, results
+    refused = [reply for status, reply in results if status == 409]
+    assert all("market_id" in reply["errors"]["json"] for reply in refused)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Order).where(
+        Order.user_id == shop.shopper.id, Order.status == OrderStatus.PENDING_PAYMENT)) == 3
+    assert sorted(stock_of(product) for product in greens) == [9] * 3 + [10] * 5
 
 
 def test_quick_pay_requests_are_rate_limited_per_merchant(app, client, shop, monkeypatch):
