@@ -12,6 +12,7 @@ DAYS=${DAYS:-365}
 BIN=.venv/bin
 PG=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qAt)
 export FLASK_APP=market_app
+export SECRET_KEY="${SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')}"
 
 if ! pg_isready -h 127.0.0.1 -q; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start

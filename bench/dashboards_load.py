@@ -20,8 +20,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import sqlalchemy as sa
 
-from market_app.core.money import commission_on
-from market_app.settlement.ledger import allocate
+from market_app.core.money import commission_on, split_exactly
 
 SEOUL = ZoneInfo("Asia/Seoul")
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations" / "versions"
@@ -184,7 +183,8 @@ def load(items_wanted: int, days: int, seed: int = 7) -> dict:
                                                paid_at, stall_subtotal, 0, commission, bps, None, order_id, so_id, None,
                                                None, user, since, int(position == 0), session, live_gross, stall[2],
                                                "delivery" if delivery else "pickup", None if recent else closed))
-                    shares = allocate(commission, [qty * price for _p, qty, price, _s in lines])
+                    line_weights = {n: qty * price for n, (_p, qty, price, _s) in enumerate(lines)}
+                    shares = split_exactly(commission, line_weights).values()
                     for (product, qty, price, line_session), share in zip(lines, shares, strict=True):
                         item_id = ids.take("order_items")
                         out.add("order_items", (item_id, so_id, product[0], product[2], product[3], price, product[4],
@@ -244,6 +244,8 @@ def _roll_up(conn: psycopg.Connection) -> None:
     """ledger_days and ledger_product_days from the loaded ledger rows, as migrations 0009 and 0011 backfill them."""
     conn.commit()
     with sa.create_engine(os.environ["DATABASE_URL"]).begin() as engine_conn:
+        # From every ledger row, the demo's few sales of today included (the app rolled those up already).
+        engine_conn.execute(sa.text("DELETE FROM ledger_days; DELETE FROM ledger_product_days"))
         for filename, function in ROLLUPS:
             spec = importlib.util.spec_from_file_location(filename[:-3], MIGRATIONS / filename)
             migration = importlib.util.module_from_spec(spec)

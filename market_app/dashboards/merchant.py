@@ -19,7 +19,6 @@ from market_app.dashboards.periods import Period
 from market_app.markets.models import Stall
 from market_app.orders.models import StallOrder, StallOrderStatus
 from market_app.settlement.models import (
-    CORRECTION_KINDS,
     SALE_KINDS,
     LedgerDay,
     LedgerEntry,
@@ -33,9 +32,6 @@ from market_app.settlement.models import (
 TOP_PRODUCTS = 10
 NOT_HANDED_OVER = [status for status in StallOrderStatus if status != StallOrderStatus.HANDED_OVER]
 LOW_STOCK_ROWS = 50
-# Written into the SQL as literals, so PostgreSQL can match the partial index on these kinds.
-_CORRECTIONS = sa.bindparam("correction_kinds", [kind.value for kind in CORRECTION_KINDS], expanding=True,
-                            literal_execute=True)
 
 
 def _grouped(reporting: Session, stall_ids: list[int], span: Period) -> list:
@@ -103,7 +99,8 @@ def _payouts(reporting: Session, stall_ids: list[int], period: Period, timezone:
     sale = aliased(LedgerEntry)
     of_refunds = reporting.scalar(
         sa.select(net).join(sale, sale.id == LedgerEntry.sale_id)
-        .where(LedgerEntry.stall_id.in_(stall_ids), LedgerEntry.kind.in_(_CORRECTIONS),
+        .where(LedgerEntry.stall_id.in_(stall_ids),
+               LedgerEntry.kind.in_((LedgerKind.REFUND, LedgerKind.DELIVERY_FEE_SHARE)),
                LedgerEntry.local_date >= period.first, sale.local_date.between(period.first, period.last)))
     start, end = local_day_bounds(period.first, period.last, timezone)
     paid = reporting.scalar(

@@ -76,11 +76,6 @@ class LedgerKind(enum.StrEnum):
 SALE_KINDS = (LedgerKind.SALE, LedgerKind.IN_PERSON_SALE)
 
 
-# The rows that correct a sale later (its refunds and its share of a free delivery), indexed apart below.
-CORRECTION_KINDS = (LedgerKind.REFUND, LedgerKind.DELIVERY_FEE_SHARE)
-CORRECTIONS_SQL = "kind IN (" + ", ".join(f"'{kind.value}'" for kind in CORRECTION_KINDS) + ")"
-
-
 class LedgerEntry(db.Model):
     """One money event of one stall, on the market's local day, never changed afterwards (except settleable_at).
 
@@ -96,10 +91,6 @@ class LedgerEntry(db.Model):
         sa.Index("ix_ledger_entries_market_day", "market_id", "local_date", "stall_id"),
         sa.Index("ix_ledger_entries_stall_day", "stall_id", "local_date",
                  postgresql_include=["kind", "gross", "refund", "commission", "delivery_fee", "sale_id"]),
-        # A stall's refunds and fee shares by day (a few percent of its rows), for the later ones of a period's sales.
-        sa.Index("ix_ledger_entries_stall_corrections", "stall_id", "local_date",
-                 postgresql_include=["sale_id", "refund", "commission", "delivery_fee"],
-                 postgresql_where=sa.text(CORRECTIONS_SQL), sqlite_where=sa.text(CORRECTIONS_SQL)),
         sa.Index("ix_ledger_entries_shopper", "market_id", "user_id", "local_date"),
         # The market's shoppers by day without reading the table (one row per order has order_count 1).
         sa.Index("ix_ledger_entries_market_orders", "market_id", "order_count", "local_date",

@@ -1,5 +1,5 @@
 """ledger product days: a stall's product lines added up per local day (top products over a year read a few
-thousand rows), refunds and fee shares indexed apart, and the stall-day index covering delivery fees.
+thousand rows), and the stall-day index covering delivery fees.
 
 Revision ID: 0011
 Revises: 0010
@@ -12,9 +12,6 @@ revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
-
-_CORRECTIONS = "kind IN ('refund', 'delivery_fee_share')"
-
 
 def upgrade():
     op.create_table(
@@ -35,9 +32,6 @@ def upgrade():
     op.drop_index("ix_ledger_entries_stall_day", table_name="ledger_entries")
     op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"],
                     postgresql_include=["kind", "gross", "refund", "commission", "delivery_fee", "sale_id"])
-    op.create_index("ix_ledger_entries_stall_corrections", "ledger_entries", ["stall_id", "local_date"],
-                    postgresql_include=["sale_id", "refund", "commission", "delivery_fee"],
-                    postgresql_where=sa.text(_CORRECTIONS), sqlite_where=sa.text(_CORRECTIONS))
 
 
 def roll_up(conn):
@@ -50,7 +44,6 @@ def roll_up(conn):
 
 
 def downgrade():
-    op.drop_index("ix_ledger_entries_stall_corrections", table_name="ledger_entries")
     op.drop_index("ix_ledger_entries_stall_day", table_name="ledger_entries")
     op.create_index("ix_ledger_entries_stall_day", "ledger_entries", ["stall_id", "local_date"],
                     postgresql_include=["kind", "gross", "refund", "commission", "sale_id"])
