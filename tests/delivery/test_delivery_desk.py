@@ -151,13 +151,17 @@ def test_receiving_a_part_that_is_not_ready_or_already_received_is_409(client, s
     cabbage = order["stall_orders"][0]
     steps = {"pending": (), "accepted": ("accept",), "handed_over": ("accept", "ready", "hand-over"),
              "rejected": ("reject",), "gone": ("accept", "ready")}[state]
-    for step in steps:
+    for step in steps:  # each move must have happened, or the 409 below would be for another reason
         body = {"reason": "품절"} if step == "reject" else None
-        client.post(f"{API}/stall-orders/{cabbage['id']}/{step}", json=body, headers=shop.stands[0].headers)
+        moved = client.post(f"{API}/stall-orders/{cabbage['id']}/{step}", json=body, headers=shop.stands[0].headers)
+        assert moved.status_code == 200, (step, moved.json)
     if state == "gone":  # the courier took the bag: the desk can no longer record anything on it
         prepare_all(client, shop, {"stall_orders": order["stall_orders"][1:]})
         for action in ("claim", "pickup"):
-            client.post(f"{API}/deliveries/{order['delivery_id']}/{action}", headers=couriers.first_headers)
+            moved = client.post(f"{API}/deliveries/{order['delivery_id']}/{action}", headers=couriers.first_headers)
+            assert moved.status_code == 200, (action, moved.json)
+    assert client.get(f"{API}/orders/{order['id']}", headers=shop.headers).json["stall_orders"][0]["status"] == \
+        {"gone": "handed_over"}.get(state, state)
     before = ledger()
 
     resp = receive(client, shop.admin_headers, cabbage["id"])

@@ -1,10 +1,14 @@
-"""Where the stalls pay a free delivery's fee, each stall's settlement shows its share, exact to the won: the
-shares are charged when the order reaches the shopper, the payout deducts them, and the stall's dashboard and
-the settlement statement say the same (issue 8)."""
+"""A delivery order in the stalls' settlement, exact to the won (issue 8): where the stalls pay a free delivery's
+fee, each stall's share is charged when the order reaches the shopper and the payout deducts it; a short pick at
+the desk is a refund of that stall's sale only. The stall's dashboard and the settlement statement say the same."""
 
 import csv
 import io
 
+import sqlalchemy as sa
+
+from market_app.extensions import db
+from market_app.settlement.models import LedgerEntry, LedgerKind
 from tests.delivery.conftest import API, prepare_all
 from tests.helpers import order_body, payout_period, place_order, seoul_today
 
@@ -73,3 +77,40 @@ def test_a_free_delivery_the_market_pays_costs_the_stalls_nothing(client, make, 
     [payout] = _run_payouts(client, shop)
 
     assert (payout["gross"], payout["delivery_fees"], payout["net"]) == (30000, 0, 30000 - 900)
+
+
+def _dashboard_sales(client, stand) -> dict:
+    today = seoul_today().isoformat()
+    resp = client.get(f"{API}/stalls/{stand.stall.id}/dashboard", query_string={"from": today, "to": today},
+                      headers=stand.headers)
+    assert resp.status_code == 200, resp.json
+    return resp.json["sales"]
+
+
+def test_a_short_pick_is_refunded_from_that_stalls_sale_in_the_ledger_dashboard_and_payout(
+        client, shop, couriers, delivery_order):
+    veg, fish = shop.stands
+    order = delivery_order()  # 4 x 배추 at 3,000 (12,000) and 1 x 고등어 (5,000); delivery 3,000 won
+    prepare_all(client, shop, order)
+    listing = client.get(f"{API}/markets/{shop.market.id}/delivery/pick-list",
+                         query_string={"slot_start": order["delivery"]["slot_start"]}, headers=shop.admin_headers).json
+    [cabbage] = next(g["stall_orders"] for g in listing["stalls"] if g["stall_id"] == veg.stall.id)
+
+    short = client.post(f"{API}/stall-orders/{cabbage['stall_order_id']}/receive", headers=shop.admin_headers,
+                        json={"shortfalls": [{"item_id": cabbage["items"][0]["item_id"], "missing": 1}]})
+    assert short.status_code == 200 and short.json["short_amount"] == 3000, short.json
+    _deliver(client, shop.admin_headers, couriers.first_headers, order["delivery_id"])
+    payouts = {p["stall_id"]: p for p in _run_payouts(client, shop)}
+
+    db.session.expire_all()
+    refund_rows = db.session.execute(sa.select(LedgerEntry.stall_id, LedgerEntry.refund, LedgerEntry.commission)
+                                     .where(LedgerEntry.kind == LedgerKind.REFUND)).all()
+    assert refund_rows == [(veg.stall.id, 3000, -90)]  # 3% of 12,000 was 360; of the 9,000 kept, 270
+    [line] = payouts[veg.stall.id]["lines"]
+    assert (line["gross"], line["refunds"], line["commission"], line["net"]) == (12000, 3000, 270, 8730)
+    assert (payouts[veg.stall.id]["refunds"], payouts[veg.stall.id]["net"]) == (3000, 8730)
+    assert (payouts[fish.stall.id]["refunds"], payouts[fish.stall.id]["net"]) == (0, 5000 - 150)
+    veg_sales = _dashboard_sales(client, veg)
+    assert (veg_sales["gross"], veg_sales["refunds"], veg_sales["net"], veg_sales["commission"],
+            veg_sales["payout"]) == (12000, 3000, 9000, 270, 8730)
+    assert _dashboard_sales(client, fish)["refunds"] == 0

@@ -58,6 +58,28 @@ def test_an_order_for_a_slot_crossing_midnight_utc_takes_its_place_on_the_right_
     assert slots(client, shop.market, (day - timedelta(days=1)).isoformat()).json[0]["remaining"] == 3
 
 
+def test_the_deliveries_of_a_local_date_are_exactly_that_days_slots_also_across_midnight_utc(
+        client, make, shop, delivery_order):
+    """Seoul's 08:30 slot starts at 23:30 UTC the day before; the next day's 08:30 starts on this UTC date."""
+    make.delivery_settings(shop.market, hours=MORNING)
+    day = seoul_day(2)
+    fish = [(shop.stands[1].product, 2)]  # 10,000 won: the minimum order
+    at = {name: delivery_order(fish, f"{local_day}T{time}:00+09:00")["delivery_id"] for name, local_day, time in [
+        ("day before, late", day - timedelta(days=1), "09:30"), ("crossing midnight UTC", day, "08:30"),
+        ("the day's second", day, "09:30"), ("next day, on this UTC date", day + timedelta(days=1), "08:30")]}
+
+    resp = client.get(f"{API}/markets/{shop.market.id}/deliveries", query_string={"date": day.isoformat()},
+                      headers=shop.admin_headers)
+
+    assert resp.status_code == 200, resp.json
+    assert [d["id"] for d in resp.json] == [at["crossing midnight UTC"], at["the day's second"]]
+    first = datetime.fromisoformat(resp.json[0]["slot_start"])
+    assert first.astimezone(UTC).date() == day - timedelta(days=1) and first.astimezone(SEOUL).date() == day
+    next_day = client.get(f"{API}/markets/{shop.market.id}/deliveries",
+                          query_string={"date": (day + timedelta(days=1)).isoformat()}, headers=shop.admin_headers)
+    assert [d["id"] for d in next_day.json] == [at["next day, on this UTC date"]]
+
+
 def test_a_closure_day_lists_no_slots_and_refuses_orders(client, make, shop, ledger):
     day = seoul_day(2)
     make.delivery_settings(shop.market, hours=MORNING, closed_dates=[day.isoformat()])

@@ -90,11 +90,13 @@ def test_sequence_rises_on_every_change_of_time_or_status_and_the_uid_stays(clie
         return _events(market_feed()[1])[uid]["SEQUENCE"]
 
     assert sequence() == 0
-    client.patch(url, json={"title": "제목만 바꿈"}, headers=stand.headers)
+    retitled = client.patch(url, json={"title": "제목만 바꿈"}, headers=stand.headers)
+    assert retitled.status_code == 200 and retitled.json["title"] == "제목만 바꿈", retitled.json
     assert sequence() == 0
     new_start = soon(10)
-    client.patch(url, json={"starts_at": iso(new_start), "ends_at": iso(new_start + timedelta(hours=1))},
-                 headers=stand.headers)
+    moved = client.patch(url, json={"starts_at": iso(new_start), "ends_at": iso(new_start + timedelta(hours=1))},
+                         headers=stand.headers)
+    assert moved.status_code == 200, moved.json
     assert sequence() == 1
     live.start(session, stand)
     assert sequence() == 2
@@ -159,8 +161,9 @@ def test_subscribers_and_viewers_do_not_change_the_feed(client, make, shop, live
     etag = market_feed()[0].headers["ETag"]
 
     live.subscribe(session, shop.headers)
-    client.post(f"{API}/live-sessions/{session['id']}/heartbeat", json={"viewer_id": "device-0001"})
+    beat = client.post(f"{API}/live-sessions/{session['id']}/heartbeat", json={"viewer_id": "device-0001"})
 
+    assert beat.status_code == 200 and beat.json["viewers"] == 1, beat.json
     assert client.get(market_feed.url, headers={"If-None-Match": etag}).status_code == 304
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from market_app.core import versions
 from market_app.core.db import utcnow
 from market_app.extensions import db
-from market_app.live import pricing
+from market_app.live import clock, pricing
 from market_app.live.models import LiveOffer, LiveOfferReservation, LiveSession
 from market_app.orders import hooks, reservations
 from market_app.orders import services as order_services
@@ -41,6 +41,34 @@ def test_the_price_is_the_list_price_before_the_live_price_during_and_the_list_p
     assert during["stall_orders"][0]["items"][0]["list_price"] == 3000
     assert items_of(after) == [(cabbage.id, 1, 3000, 3000, None)]
     assert live.read(session)["offers"][0]["sold"] == 2
+
+
+def test_an_order_during_a_flash_sale_gets_its_price_and_is_in_its_stats(client, shop, live, checkout, pay):
+    """A flash sale (마감세일) has no stream and nobody presses start: the clock starts it at its time."""
+    stand = shop.stands[1]
+    mackerel = stand.product
+    flash = live.schedule(stand, starts_in=10, minutes=60, kind="flash", stream_url=None, title="마감세일 고등어",
+                          offers=[{"product_id": mackerel.id, "live_price": 3500, "quantity_cap": 10}])
+    before = checkout([(mackerel, 1)])
+    row = db.session.get(LiveSession, flash["id"])
+    row.starts_at, row.ends_at = utcnow() - timedelta(minutes=1), utcnow() + timedelta(minutes=59)
+    db.session.commit()
+    assert clock.sweep()["started"] == 1
+
+    during = checkout([(mackerel, 2), (shop.stands[0].product, 1)])
+    pay(during)
+
+    assert items_of(before) == [(mackerel.id, 1, 5000, 5000, None)]
+    assert sorted(items_of(during)) == sorted([(mackerel.id, 2, 3500, 7000, flash["id"]),
+                                               (shop.stands[0].product.id, 1, 3000, 3000, None)])
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(OrderItem.live_session_id).where(
+        OrderItem.product_id == mackerel.id).order_by(OrderItem.id)).all() == [None, flash["id"]]
+    stats = client.get(f"{API}/live-sessions/{flash['id']}/stats", headers=stand.headers).json
+    assert (stats["status"], stats["orders"], stats["units"], stats["gross"], stats["savings"]) == \
+        ("live", 1, 2, 7000, 3000)
+    assert [(o["product_id"], o["sold"], o["orders"], o["gross"]) for o in stats["offers"]] == [
+        (mackerel.id, 2, 1, 7000)]
 
 
 def test_only_offered_products_get_the_live_price(shop, live, checkout):

@@ -3,7 +3,7 @@ that may use it passes; and every live route of the app is in this matrix (publi
 
 The world: market M with its admin and courier; a merchant's active stall with a product and a session about to
 start (so it may go live), the merchant's second stall with a session on air, and a pending stall with a session;
-another merchant's stall; market M2 with its own admin; a shopper; a platform admin.
+another merchant's stall; market M2 with its own admin; a shopper; a platform admin (refused on the owner's routes).
 """
 
 from dataclasses import dataclass
@@ -17,7 +17,9 @@ from tests.helpers import every_row
 from tests.live.helpers import soon
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
-OWNER_ONLY = STRANGERS | {"market_admin": 403}
+# The platform operator acts as any market's admin (markets/access.py), and that is all: running a stall's
+# sessions stays its owner's.
+OWNER_ONLY = STRANGERS | {"market_admin": 403, "platform_admin": 403}
 NOT_FOUND_TO_STRANGERS = {role: 404 for role in STRANGERS} | {"anonymous": 404}
 SIGNED_IN = {"anonymous": 401}
 

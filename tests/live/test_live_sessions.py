@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.live.models import LiveSession, LiveSessionEvent
-from tests.helpers import assert_error
+from tests.helpers import assert_error, every_row
 from tests.live.helpers import API, STREAM, iso, session_body, soon
 
 
@@ -137,6 +137,28 @@ def test_a_scheduled_session_is_deleted_unless_someone_subscribed(client, shop, 
     assert_error(refused, 409)
     assert "cancel it instead" in refused.json["message"]
     assert db.session.scalars(sa.select(LiveSession.id)).all() == [popular["id"]]
+
+
+def test_a_live_or_ended_session_is_not_deleted_and_nothing_changes(client, shop, live):
+    stand = shop.stands[0]
+    session = live.schedule(stand, starts_in=10)
+    url = f"{API}/live-sessions/{session['id']}"
+
+    live.start(session, stand)
+    before_live = every_row()
+    on_air = client.delete(url, headers=stand.headers)
+    after_live = every_row()
+    live.end(session, stand)
+    before_ended = every_row()
+    ended = client.delete(url, headers=stand.headers)
+
+    assert_error(on_air, 409)
+    assert "this one is live" in on_air.json["message"]
+    assert after_live == before_live
+    assert_error(ended, 409)
+    assert "this one is ended" in ended.json["message"]
+    assert every_row() == before_ended
+    assert live.read(session)["status"] == "ended"
 
 
 def test_the_market_admin_may_cancel_a_session_and_it_records_why(client, shop, live):

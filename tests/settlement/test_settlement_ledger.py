@@ -105,6 +105,28 @@ def test_commission_is_the_rate_at_the_sale_not_at_the_payout_run(client, shop, 
     assert [line["commission_bps"] for line in payout["lines"]] == [300]
 
 
+def test_a_quick_pay_keeps_its_commission_rate_when_the_market_raises_it_before_the_run(app, client, shop,
+                                                                                       stripe_client):
+    """The in-person side of the test above: a quick pay paid at 3 % is paid out at 3 %, not at the 30 % of the run."""
+    veg = shop.stands[0]
+    request = client.post(f"{API}/stalls/{veg.stall.id}/quick-pay", json={"amount": 12000, "memo": "김장 배추"},
+                          headers=veg.headers).json
+    intent = confirm_at_stripe(stripe_client, request["payment_intent_id"], "pm_card_visa")
+    assert event_result(post_event(client, app, "payment_intent.succeeded", intent)) == "processed"
+    raised = client.patch(f"{API}/markets/{shop.market.id}", json={"commission_bps": 3000},
+                          headers=shop.admin_headers)
+    assert raised.status_code == 200 and raised.json["commission_bps"] == 3000, raised.json
+
+    run = client.post(f"{API}/markets/{shop.market.id}/payouts/run", json=payout_period(), headers=shop.admin_headers)
+
+    assert run.status_code == 201, run.json
+    [payout] = run.json
+    assert (payout["stall_id"], payout["gross"], payout["commission"], payout["net"]) == (
+        veg.stall.id, 12000, 360, 11640)
+    assert [(line["quick_pay_id"], line["commission"], line["commission_bps"]) for line in payout["lines"]] == [
+        (request["id"], 360, 300)]
+
+
 def test_dashboard_net_after_commission_is_what_the_payout_pays(client, shop, checkout, pay):
     """Sales, a partial refund on the same period, a quick pay: the stall's dashboard payout equals the payout's
     net, and the market's commission equals the payouts' commission."""
