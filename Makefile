@@ -53,13 +53,14 @@ run: install
 	  trap 'kill $$localstripe_pid 2>/dev/null || true' EXIT
 	  $(BIN)/python -m market_app.payments.wait_for_port 127.0.0.1 $(LOCALSTRIPE_PORT) 20
 	fi
+	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up the samples of every process
+	export PROMETHEUS_MULTIPROC_DIR=instance/prometheus  # the task worker's too (payments a webhook job moved)
 	echo "== task worker (jobs queued in $${REDIS_URL:-instance/jobs.db}; log: instance/worker.log)"
 	$(BIN)/python -m market_app.worker --workers 2 --worker-type thread > instance/worker.log 2>&1 &
 	worker_pid=$$!
 	trap 'kill $$worker_pid $${localstripe_pid:-} 2>/dev/null || true' EXIT
 	echo "== serving http://127.0.0.1:$(PORT)  (API under /api/v1, docs at /api/docs, /metrics; Ctrl-C stops)"
-	rm -rf instance/prometheus && mkdir -p instance/prometheus  # /metrics adds up both workers' samples
-	PROMETHEUS_MULTIPROC_DIR=instance/prometheus $(BIN)/gunicorn --workers 2 --threads 4 \
+	$(BIN)/gunicorn --workers 2 --threads 4 \
 	  --bind 127.0.0.1:$(PORT) wsgi:app
 
 # The browser tests drive Debian's Chromium (never `playwright install`, which downloads a browser and fails here).

@@ -76,7 +76,7 @@ class Config:
     # live prices after its end, the window in which heartbeats count as "watching now", and the heartbeat limit.
     LIVE_REMINDER_MINUTES = _int("LIVE_REMINDER_MINUTES", 10)
     LIVE_START_EARLY_MINUTES = _int("LIVE_START_EARLY_MINUTES", 15)
-    LIVE_AUTO_END_GRACE_MINUTES = _int("LIVE_AUTO_END_GRACE_MINUTES", 15)
+    LIVE_AUTO_END_GRACE_MINUTES = float(os.environ.get("LIVE_AUTO_END_GRACE_MINUTES", "15"))  # 0.05: 3 s (tests)
     LIVE_VIEWER_WINDOW_SECONDS = _int("LIVE_VIEWER_WINDOW_SECONDS", 60)
     LIVE_HEARTBEAT_RATE_LIMIT = os.environ.get("LIVE_HEARTBEAT_RATE_LIMIT", "120 per minute")
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,14 @@ def worker_environment(app) -> dict[str, str]:
     return env
 
 
-def start_worker(app, log_path: Path) -> subprocess.Popen:
-    """Start the worker (Huey's consumer, JSON logs) on the app's queue; periodic jobs off (tests call them)."""
+def start_worker(app, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start the worker (Huey's consumer, JSON logs) on the app's queue; periodic jobs off (tests call them).
+    env: more settings for it (say PROMETHEUS_MULTIPROC_DIR), in its environment from the start."""
     command = [sys.executable, "-m", "market_app.worker",
                "--workers", "2", "--worker-type", "thread", "--delay", "0.05", "--max-delay", "0.2",
                "--scheduler-interval", "1", "--no-periodic"]
     with log_path.open("wb") as log:
-        return subprocess.Popen(command, cwd=REPO_ROOT, env=worker_environment(app), stdout=log,
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=worker_environment(app) | (env or {}), stdout=log,
                                 stderr=subprocess.STDOUT)
 
 
@@ -51,14 +53,13 @@ def stop_worker(process: subprocess.Popen) -> None:
         process.wait()
 
 
-@pytest.fixture
-def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
-    """A running worker; jobs the app queues during the test go to it (the queue is emptied first)."""
+@contextmanager
+def running_worker(app, log_path: Path, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """A running worker; jobs the app queues meanwhile go to it (the queue is emptied first, and after)."""
     huey = huey_of(app)
     huey.immediate = False
     huey.flush()
-    log_path = tmp_path / "worker.log"
-    process = start_worker(app, log_path)
+    process = start_worker(app, log_path, env)
     try:
         yield process
     finally:
@@ -67,6 +68,13 @@ def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
         huey.immediate = True
         if process.returncode not in (0, -15):
             print(log_path.read_text())
+
+
+@pytest.fixture
+def worker(app, tmp_path) -> Iterator[subprocess.Popen]:
+    """A running worker with the app's settings (running_worker for more of them)."""
+    with running_worker(app, tmp_path / "worker.log") as process:
+        yield process
 
 
 def eventually(check: Callable[[], object], timeout: float = 20.0, interval: float = 0.1):

@@ -1,6 +1,8 @@
 """Prometheus metrics: request latency by route template, orders placed, payments by status, the job queue's
-depth and failures. With several gunicorn workers set PROMETHEUS_MULTIPROC_DIR (an empty folder, before start):
-each process writes its samples there and /metrics adds them up (prometheus-client's multiprocess mode)."""
+depth and failures, task worker processes running. With several processes (gunicorn workers, the task worker) set
+PROMETHEUS_MULTIPROC_DIR (an empty folder, in their environment before they start: prometheus-client picks its
+mode at import): each process writes its samples there and /metrics adds them up (multiprocess mode). A task
+worker on another machine serves its own samples instead (WORKER_METRICS_PORT, worker_started)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,18 @@ import logging
 import os
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+    start_http_server,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 
 from market_app.core import uow
 from market_app.core.logs import route_template
@@ -23,6 +34,8 @@ REQUEST_LATENCY = Histogram(
 )
 ORDERS_PLACED = Counter("orders_placed", "Orders placed (committed)")
 PAYMENTS = Counter("payments", "Payments entering each status (committed)", ["status"])
+# livesum: a worker that exits is marked dead (worker_exited) and leaves the sum, where a counter would stay.
+WORKER_PROCESSES = Gauge("jobs_worker_processes", "Task worker processes running", multiprocess_mode="livesum")
 
 
 def count_order_placed() -> None:
@@ -63,9 +76,26 @@ class JobsCollector:
 def _registry() -> CollectorRegistry:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)
         return registry
     return REGISTRY
+
+
+def worker_started(port: int | None) -> None:
+    """The task worker counts itself and, given a port (a worker on a machine of its own), serves its samples
+    at /metrics there: the app's /metrics only sees workers writing to its own PROMETHEUS_MULTIPROC_DIR."""
+    WORKER_PROCESSES.set(1)
+    if port:
+        start_http_server(port, registry=_registry())
+        log.info("worker metrics at http://0.0.0.0:%s/metrics", port)
+
+
+def worker_exited() -> None:
+    """Its counters stay (they are totals); its livesum gauge leaves the sum, as gunicorn.conf.py does for app
+    workers."""
+    WORKER_PROCESSES.set(0)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())
 
 
 def init_app(app: Flask) -> None:

@@ -1,10 +1,15 @@
 """Who hears of a session, and when: a stall's followers when it is scheduled; its subscribers and followers
-LIVE_REMINDER_MINUTES before the start, at go-live and if it is cancelled.
+LIVE_REMINDER_MINUTES before the start, at go-live and if it is cancelled. The jobs here decide who hears;
+the notification fan-out job (notify_later) tells them, in committed batches.
 
 Exactly once: the inbox keeps one notification per (user, key), and each key names what it is about. The
 reminder's key carries the start time, so a moved start is reminded again and a job left over from the old time
 (it checks the time it was queued for) sends nothing; a cancelled session is never reminded (the job checks the
-status). A job that runs twice, or again after a worker restart, inserts nothing new."""
+status). A job that runs twice, or again after a worker restart, inserts nothing new.
+
+The reminder and the go-live announcement are marked sent (reminded_for, start_announced_at: what the sweep in
+clock.py looks for) by the TOLD_JOB the fan-out queues after its last batch, not when the fan-out is queued: a
+fan-out lost on its way leaves them unmarked, and the sweep sends them again."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,9 +19,10 @@ from flask import current_app
 
 from market_app.core.db import db, utcnow
 from market_app.live.models import LiveKind, LiveSession, LiveStatus, LiveSubscription, StallFollow
-from market_app.notifications.services import Message, notify
+from market_app.notifications.services import Message, notify, notify_later
 
 WEEKDAYS = "월화수목금토일"
+TOLD_JOB = "live.mark_told"
 
 
 def _lead() -> timedelta:
@@ -48,8 +54,12 @@ def _message(session: LiveSession, kind: str, key: str, title: str, body: str) -
     return Message(kind=kind, key=key, title=title, body=body, data=data)
 
 
+def _stamp(session: LiveSession) -> int:
+    return int(session.starts_at.timestamp())
+
+
 def reminder_key(session: LiveSession) -> str:
-    return f"live_reminder:{session.id}:{int(session.starts_at.timestamp())}"
+    return f"live_reminder:{session.id}:{_stamp(session)}"
 
 
 def reminder(session: LiveSession) -> Message:
@@ -80,11 +90,13 @@ def cancelled(session: LiveSession) -> Message:
 
 
 def send_reminder(session: LiveSession, user_ids: list[int] | None = None) -> int:
-    """Remind everyone who should hear (or just user_ids: someone who subscribed after the reminder went out)."""
-    recipients = audience(session) if user_ids is None else user_ids
-    notify(recipients, reminder(session))
-    if user_ids is None:
-        session.reminded_for = session.starts_at
+    """Remind everyone who should hear, through the fan-out (or just user_ids at once: someone who subscribed
+    after the reminder went out)."""
+    if user_ids is not None:
+        notify(user_ids, reminder(session))
+        return len(user_ids)
+    recipients = audience(session)
+    notify_later(recipients, reminder(session), then=(TOLD_JOB, session.id, "reminder", _stamp(session)))
     return len(recipients)
 
 
@@ -99,7 +111,7 @@ def remind(session_id: int, starts_at_stamp: int) -> int:
     """The job queued for LIVE_REMINDER_MINUTES before a start: reminds if the session is still scheduled at that
     start. Returns how many people it was meant for."""
     session = db.session.get(LiveSession, session_id)
-    if session is None or int(session.starts_at.timestamp()) != starts_at_stamp:
+    if session is None or _stamp(session) != starts_at_stamp:
         return 0
     if not reminder_due(session, utcnow()):
         return 0
@@ -107,18 +119,35 @@ def remind(session_id: int, starts_at_stamp: int) -> int:
 
 
 def announce(session_id: int, what: str) -> int:
-    """The job queued after a session was scheduled, went live or was cancelled: tell who should hear."""
+    """The job queued after a session was scheduled, went live or was cancelled: tell who should hear (through
+    the fan-out)."""
     session = db.session.get(LiveSession, session_id)
     if session is None:
         return 0
+    then = None
     if what == "scheduled" and session.status == LiveStatus.SCHEDULED:
         recipients, message = followers(session), scheduled(session)
     elif what == "started" and session.status == LiveStatus.LIVE:
         recipients, message = audience(session), started(session)
-        session.start_announced_at = session.start_announced_at or utcnow()
+        then = (TOLD_JOB, session.id, "started", _stamp(session))
     elif what == "cancelled" and session.status == LiveStatus.CANCELLED:
         recipients, message = audience(session), cancelled(session)
     else:
         return 0
-    notify(recipients, message)
+    notify_later(recipients, message, then=then)
     return len(recipients)
+
+
+def mark_told(session_id: int, what: str, starts_at_stamp: int) -> bool:
+    """The job the fan-out queues once everyone heard: the sweep stops looking for this reminder (unless the
+    start moved since: the new start is reminded anew) or this go-live announcement."""
+    session = db.session.get(LiveSession, session_id)
+    if session is None:
+        return False
+    if what == "reminder" and _stamp(session) == starts_at_stamp:
+        session.reminded_for = session.starts_at
+    elif what == "started":
+        session.start_announced_at = session.start_announced_at or utcnow()
+    else:
+        return False
+    return True

@@ -61,19 +61,25 @@ FAN_OUT_JOB = "notifications.fan_out"
 FAN_OUT_BATCH = 500
 
 
-def notify_later(user_ids: Iterable[int], message: Message) -> None:
+def notify_later(user_ids: Iterable[int], message: Message, then: tuple | None = None) -> None:
     """Tell many people (a live session's subscribers, a market's shoppers) from the task worker, once the
-    caller's unit of work commits; the request does not wait for thousands of rows."""
-    jobs.enqueue(FAN_OUT_JOB, sorted(set(user_ids)), asdict(message))
+    caller's unit of work commits; the request does not wait for thousands of rows.
+
+    then: a job (name, *args) queued once everyone is told, e.g. one that marks the work done. A fan-out that is
+    lost (the broker refused it after the commit) never gets there, so the caller's sweep, which looks for that
+    mark, sends again; the keys make sure nobody hears twice."""
+    jobs.enqueue(FAN_OUT_JOB, sorted(set(user_ids)), asdict(message), list(then) if then else None)
 
 
-def fan_out(user_ids: list[int], message: dict, batch_size: int = FAN_OUT_BATCH) -> int:
+def fan_out(user_ids: list[int], message: dict, then: list | None = None, batch_size: int = FAN_OUT_BATCH) -> int:
     """The fan-out job: notify in batches, each committed on its own, so a retry after a crash only repeats
-    work that the (user, key) uniqueness turns into nothing."""
+    work that the (user, key) uniqueness turns into nothing; then queue the job the caller asked for."""
     note = Message(**message)
     for start in range(0, len(user_ids), batch_size):
         notify(user_ids[start:start + batch_size], note)
         uow.commit()
+    if then:
+        jobs.enqueue(*then)
     return len(user_ids)
 
 

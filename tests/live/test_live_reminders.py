@@ -5,12 +5,13 @@ call them, at chosen times (the real worker is in test_live_reminders_worker.py)
 
 from datetime import timedelta
 
-from market_app.core import uow
+from market_app.core import jobs, uow
 from market_app.core.db import utcnow
 from market_app.core.jobs import huey_of
 from market_app.extensions import db
 from market_app.live import clock, reminders
 from market_app.live.models import LiveSession
+from market_app.notifications.services import FAN_OUT_JOB
 from tests.helpers import assert_error
 from tests.live.helpers import API, iso, notes, soon
 
@@ -169,6 +170,28 @@ def test_the_sweep_reminds_what_a_lost_job_missed_exactly_once(shop, live):
     assert clock.sweep(now=starts - timedelta(minutes=9))["reminded"] == 1
     assert clock.sweep(now=starts - timedelta(minutes=8))["reminded"] == 0
 
+    assert len(notes(shop.shopper.id, "live_reminder")) == 1
+    assert db.session.get(LiveSession, session["id"]).reminded_for == starts
+
+
+def test_a_reminder_whose_fan_out_was_lost_is_sent_again_by_the_sweep(shop, live, monkeypatch):
+    session = live.schedule(shop.stands[0], starts_in=30)
+    live.subscribe(session, shop.headers)
+    starts = db.session.get(LiveSession, session["id"]).starts_at
+    enqueue = jobs.enqueue
+
+    def broker_refuses_fan_outs(name, *args, **kwargs):
+        if name != FAN_OUT_JOB:
+            enqueue(name, *args, **kwargs)
+
+    monkeypatch.setattr(jobs, "enqueue", broker_refuses_fan_outs)
+    assert clock.sweep(now=starts - timedelta(minutes=9))["reminded"] == 1
+    assert notes(shop.shopper.id, "live_reminder") == []
+    assert db.session.get(LiveSession, session["id"]).reminded_for is None  # marked only once everyone is told
+    monkeypatch.undo()
+
+    assert clock.sweep(now=starts - timedelta(minutes=8))["reminded"] == 1
+    assert clock.sweep(now=starts - timedelta(minutes=7))["reminded"] == 0
     assert len(notes(shop.shopper.id, "live_reminder")) == 1
     assert db.session.get(LiveSession, session["id"]).reminded_for == starts
 

@@ -1,7 +1,8 @@
 """With the real task worker: the reminder queued for ten minutes before the start survives a worker restart and
-reaches each subscriber and follower exactly once, also when the job is delivered again (before and after the
-restart); the go-live announcement likewise."""
+reaches each subscriber and follower exactly once, through the notification fan-out job, also when the job is
+delivered again (before and after the restart); the go-live announcement likewise."""
 
+import json
 import time
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from market_app.core import jobs
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.live.models import LiveSession
+from market_app.live.reminders import TOLD_JOB
+from market_app.notifications.services import FAN_OUT_JOB
 from tests.live.helpers import API, iso, notes
 from tests.worker_plugin import eventually, start_worker, stop_worker
 
@@ -19,6 +22,16 @@ pytestmark = pytest.mark.committing
 
 def _once_each(users, kind: str) -> bool:
     return all(len(notes(user.id, kind)) == 1 for user in users)
+
+
+def _jobs_done(log_path) -> list[str]:
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    return [line["job"] for line in lines if line.get("job") and line["message"].endswith(" done")]
+
+
+def _reminded_for(session: dict):
+    db.session.expire_all()
+    return db.session.get(LiveSession, session["id"]).reminded_for
 
 
 def test_reminders_and_go_live_reach_everyone_exactly_once_across_a_worker_restart(
@@ -40,6 +53,9 @@ def test_reminders_and_go_live_reach_everyone_exactly_once_across_a_worker_resta
     restarted = start_worker(app, tmp_path / "worker-2.log")  # ...and comes back after it was due
     try:
         assert eventually(lambda: _once_each(audience, "live_reminder"))
+        # The reminder job chose who hears, the fan-out told them, and then marked the session reminded.
+        assert eventually(lambda: _reminded_for(session)) == starts
+        assert {"live.remind", FAN_OUT_JOB, TOLD_JOB} <= set(_jobs_done(tmp_path / "worker-2.log"))
         # The same job delivered again (a retry, a duplicate after a crash before the ack) tells nobody twice.
         remind = jobs.job("live.remind", app)
         duplicates = [remind(session["id"], stamp) for _ in range(2)]  # both worker threads at once
