@@ -184,9 +184,12 @@ def test_transfer_to_a_connected_account_is_found_again_by_its_group(stripe_clie
                                    transfer_group=group, idempotency_key=_key(), metadata={"payout_id": "7"})
 
     assert (sent.id[:3], sent.amount, sent.destination, sent.transfer_group) == ("tr_", 13500, "acct_seller", group)
-    assert gateway.find_transfer(stripe_client, transfer_group=group, metadata={"payout_id": "7"}).id == sent.id
-    assert gateway.find_transfer(stripe_client, transfer_group=group, metadata={"payout_id": "8"}) is None
-    assert gateway.find_transfer(stripe_client, transfer_group="other", metadata={"payout_id": "7"}) is None
+    def find(group: str = group, destination: str = "acct_seller", payout_id: str = "7"):
+        return gateway.find_transfer(stripe_client, transfer_group=group, destination=destination,
+                                     metadata={"payout_id": payout_id})
+
+    assert find().id == sent.id
+    assert (find(payout_id="8"), find(group="other"), find(destination="acct_other")) == (None, None, None)
 
 
 def test_transfer_to_no_connected_account_is_refused(stripe_client: stripe.StripeClient) -> None:
