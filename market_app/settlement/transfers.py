@@ -85,7 +85,8 @@ def send_claimed(ids: list[int]) -> dict[SendOutcome, int]:
 
 def send_transfers(payout_ids: list[int]) -> None:
     """After a payout run's commit: send its Stripe transfers (what Stripe cannot take now, the sweep sends)."""
-    send_claimed(claim(Payout.id.in_(payout_ids)))
+    if payout_ids:
+        send_claimed(claim(Payout.id.in_(payout_ids)))
 
 
 def _send_claimed(payout_id: int) -> SendOutcome:
