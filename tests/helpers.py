@@ -24,7 +24,8 @@ from market_app.extensions import db
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import Order, OrderItem, StallOrder, StallOrderEvent
 from market_app.payments.models import Payment, QuickPayRequest, Refund, WebhookEvent
-from market_app.settlement.models import Payout, PayoutLine
+from market_app.settlement.models import LedgerEntry, Payout, PayoutLine
+from market_app.settlement.services import last_week
 from tests.localstripe_plugin import free_port, sign_event
 
 API = "/api/v1"
@@ -215,6 +216,24 @@ def payout_period() -> dict:
     still falls inside."""
     today = seoul_today()
     return {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+
+
+def handed_over_last_week(client, shop, paid_order) -> int:
+    """A paid order handed over by 채소가게 (shop.stands[0]) at noon on last week's Wednesday (Seoul), as the
+    weekly payout run finds it; returns that stall order's id."""
+    order = paid_order()
+    stand = shop.stands[0]
+    stall_order_id = part_of(order, stand)["id"]
+    hand_over(client, stand, stall_order_id)
+    monday, _sunday = last_week(utcnow(), shop.market.timezone)
+    wednesday_noon_seoul = datetime(monday.year, monday.month, monday.day, 3, tzinfo=UTC) + timedelta(days=2)
+    db.session.execute(sa.update(StallOrder).where(StallOrder.id == stall_order_id)
+                       .values(closed_at=wednesday_noon_seoul))
+    # Payouts take sales by the ledger's payable time (the hand-over): move it back with the hand-over.
+    db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.source == f"stall_order:{stall_order_id}")
+                       .values(settleable_at=wednesday_noon_seoul))
+    db.session.commit()
+    return stall_order_id
 
 
 def every_row() -> dict:

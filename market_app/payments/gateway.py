@@ -169,8 +169,10 @@ def create_transfer(
     destination: str,
     transfer_group: str,
     idempotency_key: str,
+    metadata: dict[str, str] | None = None,
 ) -> stripe.Transfer:
-    """Pay a seller's connected account its share (separate charges and transfers). localstripe has no Transfer."""
+    """Pay a seller's connected account its share (separate charges and transfers). Upstream localstripe has no
+    Transfer; ours (localstripe_server) adds one."""
     with _provider_errors():
         return client.v1.transfers.create(
             {
@@ -178,9 +180,23 @@ def create_transfer(
                 "currency": currency,
                 "destination": destination,
                 "transfer_group": transfer_group,
+                "metadata": metadata or {},
             },
             {"idempotency_key": idempotency_key},
         )
+
+
+def find_transfer(
+    client: stripe.StripeClient, *, transfer_group: str, destination: str, metadata: dict[str, str]
+) -> stripe.Transfer | None:
+    """The transfer of transfer_group to destination whose metadata includes metadata, if Stripe has one (one sent
+    by a run that died before recording it: Stripe keeps idempotency keys only 24 hours, localstripe not at all)."""
+    with _provider_errors():
+        listed = client.v1.transfers.list({"transfer_group": transfer_group, "destination": destination, "limit": 100})
+        for transfer in listed.auto_paging_iter():
+            if transfer.metadata and metadata.items() <= transfer.metadata.to_dict().items():
+                return transfer
+    return None
 
 
 def construct_event(payload: bytes, sig_header: str | None, secret: str) -> stripe.Event:

@@ -13,8 +13,9 @@ import pickle
 from pathlib import Path
 
 from aiohttp import web
-from localstripe.resources import PaymentIntent, Store, store
-from localstripe.server import app
+from localstripe.errors import UserError
+from localstripe.resources import PaymentIntent, Store, StripeObject, store, try_convert_to_int
+from localstripe.server import api_create, api_list_all, api_retrieve, app
 from localstripe.webhooks import register_webhook
 
 
@@ -65,6 +66,46 @@ def allow_retry_after_decline() -> None:
     PaymentIntent._update = _update  # type: ignore[method-assign]
 
 
+class Transfer(StripeObject):
+    """Connect's Transfer to a connected account (acct_...), which upstream lacks: create, retrieve, and list by
+    transfer_group or destination. Like the rest of localstripe it ignores Idempotency-Key (a retry makes a second
+    transfer), and it knows no accounts: any acct_ id is a destination."""
+
+    object = "transfer"
+    _id_prefix = "tr_"
+
+    def __init__(self, amount=None, currency=None, destination=None, transfer_group=None, metadata=None,
+                 description=None, **kwargs):
+        if kwargs:
+            raise UserError(400, "Unexpected " + ", ".join(kwargs))
+        amount = try_convert_to_int(amount)
+        if type(amount) is not int or amount <= 0 or type(currency) is not str:
+            raise UserError(400, "Bad request", {"param": "amount"})
+        if type(destination) is not str or not destination.startswith("acct_"):
+            raise UserError(400, f"No such destination: '{destination}'", {"param": "destination"})
+        if metadata is not None and type(metadata) is not dict:
+            raise UserError(400, "Bad request", {"param": "metadata"})
+        super().__init__()  # every check above comes first: this stores the object
+        self.amount, self.currency, self.destination = amount, currency, destination
+        self.transfer_group, self.metadata, self.description = transfer_group, metadata or {}, description
+        self.amount_reversed, self.reversed = 0, False
+
+    @classmethod
+    def _api_list_all(cls, url, limit=None, starting_after=None, transfer_group=None, destination=None, **kwargs):
+        listed = super()._api_list_all(url, limit=limit, starting_after=starting_after, **kwargs)
+        listed._list = [t for t in listed._list if transfer_group in (None, t.transfer_group)
+                        and destination in (None, t.destination)]
+        return listed
+
+
+def add_transfers() -> None:
+    """Serve /v1/transfers (before the app starts: aiohttp freezes its routes then)."""
+    url = "/v1/transfers"
+    app.router.add_route("POST", url, api_create(Transfer, url))
+    app.router.add_route("GET", url + "/{id}", api_retrieve(Transfer, url))
+    app.router.add_route("GET", url, api_list_all(Transfer, url))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
@@ -75,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
 
     use_state_file(args.state_file)
     allow_retry_after_decline()
+    add_transfers()
     store.try_load_from_disk()
     if args.webhook_url:
         # Registered in-process at start-up: localstripe does not keep webhook registrations in its state.

@@ -16,8 +16,12 @@ class PayoutMethod(enum.StrEnum):
 
 
 class PayoutStatus(enum.StrEnum):
+    # Owed: a bank transfer the association makes from the statement, or a Stripe transfer not confirmed yet
+    # (sent by the run, else retried by the settlement.sweep_transfers job until Stripe confirms or refuses it).
     PENDING = "pending"
     PAID = "paid"
+    # A Stripe transfer that can never go as it is (no connected account, or Stripe refused it): never retried;
+    # last_error says why, and the statement lists it for a bank transfer.
     FAILED = "failed"
 
 
@@ -38,10 +42,16 @@ class Payout(TimestampMixin, db.Model):
     net: so.Mapped[int]
     commission_bps: so.Mapped[int]
     method: so.Mapped[PayoutMethod] = so.mapped_column(str_enum(PayoutMethod, 30))
-    status: so.Mapped[PayoutStatus] = so.mapped_column(str_enum(PayoutStatus, 30), default=PayoutStatus.PENDING)
+    status: so.Mapped[PayoutStatus] = so.mapped_column(str_enum(PayoutStatus, 30), default=PayoutStatus.PENDING,
+                                                       index=True)
     transfer_group: so.Mapped[str] = so.mapped_column(sa.String(100))
     stripe_transfer_id: so.Mapped[str | None] = so.mapped_column(sa.String(255))
     last_error: so.Mapped[str | None] = so.mapped_column(sa.String(255))
+    # Set (and committed) by the one run that sends the Stripe transfer, cleared with the outcome; a claim older
+    # than transfers.CLAIM_SECONDS belongs to a run that died, and the sweep takes the payout again.
+    claimed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
+    attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")  # transfer attempts with an outcome
+    last_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
 
     lines: so.Mapped[list["PayoutLine"]] = so.relationship(cascade="all, delete-orphan", order_by="PayoutLine.id")

@@ -44,5 +44,7 @@ class PayoutSchema(BaseSchema):
     transfer_group = fields.String()
     stripe_transfer_id = fields.String(allow_none=True)
     last_error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "Stripe transfer attempts so far (pending: retried)"})
+    last_attempt_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(PayoutLineSchema))

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-import stripe
 
 from market_app.accounts.models import User
 from market_app.core import jobs, uow
@@ -18,9 +17,8 @@ from market_app.core.errors import Conflict, InvalidTransition
 from market_app.core.timeutil import local_date, local_day_bounds
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import StallOrder
-from market_app.payments import gateway, services
-from market_app.settlement import ledger
-from market_app.settlement.models import SALE_KINDS, LedgerEntry, Payout, PayoutLine, PayoutMethod, PayoutStatus
+from market_app.settlement import ledger, transfers
+from market_app.settlement.models import SALE_KINDS, LedgerEntry, Payout, PayoutLine, PayoutMethod
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +93,11 @@ def unsettled_sales(market: Market, start: datetime, end: datetime) -> list[Sale
 
 def run_payouts(market: Market, first_day: date, last_day: date, actor: User | None) -> list[Payout]:
     """Create one payout per stall for its unsettled sales of the period (local days), and send the Stripe
-    transfers once they are committed. The unique keys on payout lines refuse a second payout of the same sale,
-    also when two runs race."""
+    transfers once they are committed (those Stripe does not confirm then, the transfer sweep sends). The unique
+    keys on payout lines refuse a second payout of the same sale, also when two runs race."""
     payouts = build_payouts(market, first_day, last_day, actor)
     payout_ids = [payout.id for payout in payouts]
-    uow.after_commit(lambda: send_transfers(payout_ids))
+    uow.after_commit(lambda: transfers.send_transfers(payout_ids))
     return payouts
 
 
@@ -172,33 +170,6 @@ def run_week_payouts(market_id: int, monday: str) -> int:
     payouts = run_payouts(market, first_day, last_day, actor=None)
     log.info("weekly payouts of market %s for %s..%s: %d", market_id, first_day, last_day, len(payouts))
     return len(payouts)
-
-
-def send_transfers(payout_ids: list[int]) -> None:
-    """After the payouts are committed: pay connected accounts through Stripe, one idempotent Transfer each."""
-    for payout_id in payout_ids:
-        with uow.unit_of_work():
-            _send_transfer(db.session.get(Payout, payout_id))
-
-
-def _send_transfer(payout: Payout) -> None:
-    if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status == PayoutStatus.PAID:
-        return
-    if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
-        payout.status = PayoutStatus.PAID
-        return
-    stall = db.session.get(Stall, payout.stall_id)
-    try:
-        transfer = gateway.create_transfer(
-            services.stripe_client(), amount=payout.net, currency=services.CURRENCY,
-            destination=stall.stripe_account_id, transfer_group=payout.transfer_group,
-            idempotency_key=f"payout-{payout.transfer_group}-{payout.id}",
-        )
-    except (gateway.GatewayError, stripe.StripeError) as error:
-        log.warning("Transfer for payout %s failed: %s", payout.id, error)
-        payout.status, payout.last_error = PayoutStatus.FAILED, str(error)[:255]
-    else:
-        payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer.id, None
 
 
 def refuse_refund_once_paid_out(stall_order: StallOrder) -> None:

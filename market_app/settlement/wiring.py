@@ -1,6 +1,6 @@
 """Settlement's connections at app start: the ledger follows sales, refunds, hand-overs and deliveries; a sale
 already paid out is no longer refunded through the platform; each market's last week is paid out on Monday by the
-worker."""
+worker, and the Stripe transfers it could not send are swept up every ten minutes."""
 
 from flask import Flask
 
@@ -14,7 +14,7 @@ from market_app.core.signals import (
     stall_order_moved,
 )
 from market_app.orders import hooks
-from market_app.settlement import reactions, services
+from market_app.settlement import reactions, services, transfers
 
 
 def connect(app: Flask) -> None:
@@ -29,3 +29,7 @@ def connect(app: Flask) -> None:
                   options=jobs.JobOptions(retries=0))
     jobs.register(app, services.WEEKLY_RUN_JOB, services.run_week_payouts,
                   options=jobs.JobOptions(retries=3, retry_delay=120, retry_backoff=2.0))
+    # Stripe transfers not confirmed when their payout was committed (Stripe down, or the worker died): sent again
+    # until Stripe confirms or refuses them; one unanswered call per run while Stripe is down.
+    jobs.register(app, transfers.SWEEP_JOB, transfers.sweep_transfers, periodic=jobs.crontab(minute="*/10"),
+                  options=jobs.JobOptions(retries=0))

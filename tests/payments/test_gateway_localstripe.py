@@ -177,18 +177,26 @@ def test_non_integer_amount_is_refused_before_calling_stripe() -> None:
             gateway.create_payment_intent(client, amount=amount, currency="krw", metadata={}, idempotency_key=_key())
 
 
-def test_transfer_is_missing_in_localstripe(stripe_client: stripe.StripeClient) -> None:
-    # No Connect in localstripe: its plain-text 404 reaches us as a generic APIError, not InvalidRequestError.
-    with pytest.raises(stripe.APIError) as missing:
-        gateway.create_transfer(
-            stripe_client,
-            amount=13500,
-            currency="krw",
-            destination="acct_seller",
-            transfer_group="ord-1",
-            idempotency_key=_key(),
-        )
-    assert missing.value.http_status == 404
+def test_transfer_to_a_connected_account_is_found_again_by_its_group(stripe_client: stripe.StripeClient) -> None:
+    # Upstream localstripe has no Connect; ours adds Transfer (create, retrieve, list by transfer_group).
+    group = f"ord-{uuid.uuid4().hex[:8]}"
+    sent = gateway.create_transfer(stripe_client, amount=13500, currency="krw", destination="acct_seller",
+                                   transfer_group=group, idempotency_key=_key(), metadata={"payout_id": "7"})
+
+    assert (sent.id[:3], sent.amount, sent.destination, sent.transfer_group) == ("tr_", 13500, "acct_seller", group)
+    def find(group: str = group, destination: str = "acct_seller", payout_id: str = "7"):
+        return gateway.find_transfer(stripe_client, transfer_group=group, destination=destination,
+                                     metadata={"payout_id": payout_id})
+
+    assert find().id == sent.id
+    assert (find(payout_id="8"), find(group="other"), find(destination="acct_other")) == (None, None, None)
+
+
+def test_transfer_to_no_connected_account_is_refused(stripe_client: stripe.StripeClient) -> None:
+    with pytest.raises(gateway.PaymentRequestRefused) as refused:
+        gateway.create_transfer(stripe_client, amount=13500, currency="krw", destination="ba_not_an_account",
+                                transfer_group="ord-1", idempotency_key=_key())
+    assert refused.value.param == "destination"
 
 
 def test_unreachable_stripe_is_provider_unavailable() -> None:

@@ -8,27 +8,9 @@ import sqlalchemy as sa
 from market_app.core import uow
 from market_app.core.db import utcnow
 from market_app.extensions import db
-from market_app.orders.models import StallOrder
 from market_app.settlement import services
-from market_app.settlement.models import LedgerEntry, Payout, PayoutLine
-from tests.helpers import hand_over, part_of
-
-
-def _sold_last_week(client, shop, paid_order) -> int:
-    """A paid order handed over by 채소가게 at noon on last week's Wednesday (Seoul); returns its stall order id."""
-    order = paid_order()
-    stand = shop.stands[0]
-    stall_order_id = part_of(order, stand)["id"]
-    hand_over(client, stand, stall_order_id)
-    monday, _sunday = services.last_week(utcnow(), shop.market.timezone)
-    wednesday_noon_seoul = datetime(monday.year, monday.month, monday.day, 3, tzinfo=UTC) + timedelta(days=2)
-    db.session.execute(sa.update(StallOrder).where(StallOrder.id == stall_order_id)
-                       .values(closed_at=wednesday_noon_seoul))
-    # Payouts take sales by the ledger's payable time (the hand-over): move it back with the hand-over.
-    db.session.execute(sa.update(LedgerEntry).where(LedgerEntry.source == f"stall_order:{stall_order_id}")
-                       .values(settleable_at=wednesday_noon_seoul))
-    db.session.commit()
-    return stall_order_id
+from market_app.settlement.models import Payout, PayoutLine
+from tests.helpers import handed_over_last_week
 
 
 def _queue(now: datetime) -> int:
@@ -52,7 +34,7 @@ def test_last_week_is_the_previous_monday_to_sunday_in_local_days():
 
 
 def test_weekly_run_pays_a_sale_of_last_week_once_however_often_it_runs(client, shop, paid_order):
-    stall_order_id = _sold_last_week(client, shop, paid_order)
+    stall_order_id = handed_over_last_week(client, shop, paid_order)
     monday, sunday = services.last_week(utcnow(), shop.market.timezone)
 
     first = services.run_week_payouts(shop.market.id, monday.isoformat())
@@ -66,7 +48,7 @@ def test_weekly_run_pays_a_sale_of_last_week_once_however_often_it_runs(client, 
 
 
 def test_weekly_run_leaves_a_week_that_is_not_over_in_the_market(client, shop, paid_order):
-    _sold_last_week(client, shop, paid_order)
+    handed_over_last_week(client, shop, paid_order)
     this_monday = services.last_week(utcnow(), shop.market.timezone)[0] + timedelta(days=7)
 
     assert services.run_week_payouts(shop.market.id, this_monday.isoformat()) == 0
@@ -74,7 +56,7 @@ def test_weekly_run_leaves_a_week_that_is_not_over_in_the_market(client, shop, p
 
 
 def test_monday_from_three_in_the_morning_local_queues_each_market_whose_monday_it_is(client, make, shop, paid_order):
-    _sold_last_week(client, shop, paid_order)
+    handed_over_last_week(client, shop, paid_order)
     make.market(timezone="UTC")  # still Sunday there
     monday = services.last_week(utcnow(), shop.market.timezone)[0] + timedelta(days=7)
     seoul_monday_0230 = datetime(monday.year, monday.month, monday.day, tzinfo=UTC) - timedelta(hours=6, minutes=30)

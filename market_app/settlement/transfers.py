@@ -1,0 +1,164 @@
+"""Stripe transfers of payouts: each one is claimed by the one run that sends it, sent only if Stripe has none for
+that payout yet (same idempotency key every time), and retried by a sweep until Stripe confirms or refuses it."""
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+import stripe
+
+from market_app.core import uow
+from market_app.core.db import db, utcnow
+from market_app.markets.models import Stall
+from market_app.payments import gateway, services
+from market_app.payments.services import SendOutcome, SweepReport
+from market_app.settlement.models import Payout, PayoutMethod, PayoutStatus
+
+log = logging.getLogger(__name__)
+SWEEP_JOB = "settlement.sweep_transfers"
+# A claim older than this belongs to a run that died between the claim and the outcome (far above one Stripe
+# call's timeout): the sweep claims the payout again, and finds at Stripe a transfer that run may have made.
+CLAIM_SECONDS = 300
+# Past this many attempts Stripe did not answer, every further attempt logs an error for the operators (the
+# payout is still retried: giving up while Stripe cannot be asked could have it paid twice, by Stripe and by bank).
+ALERT_AFTER_ATTEMPTS = 12
+# Errors that are the platform's (its key), not the payout's: retried like an outage, never failing the payouts.
+_RETRIED = (gateway.PaymentProviderUnavailable, stripe.AuthenticationError)
+
+
+def transfer_key(payout: Payout) -> str:
+    """The payout's idempotency key, the same on every attempt (the transfer group keeps it unique across
+    databases that reuse payout ids)."""
+    return f"payout-{payout.transfer_group}-{payout.id}"
+
+
+def _claimable(now) -> sa.ColumnElement[bool]:
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    return sa.and_(Payout.method == PayoutMethod.STRIPE_TRANSFER, Payout.status == PayoutStatus.PENDING,
+                   sa.or_(Payout.claimed_at.is_(None), Payout.claimed_at < stale))
+
+
+def _mark_claimed(ids: list[int], now):
+    return db.session.execute(sa.update(Payout).where(Payout.id.in_(ids), _claimable(now))
+                              .values(claimed_at=now).execution_options(synchronize_session=False))
+
+
+def claim(which: sa.ColumnElement[bool], limit: int | None = None) -> list[int]:
+    """Claim the payouts matching which that still wait for their transfer, committed before Stripe is called:
+    of two runs, one gets each. The least recently tried come first, so one payout Stripe keeps failing does
+    not hold up the others. PostgreSQL: FOR UPDATE SKIP LOCKED (overlapping runs take disjoint rows without
+    waiting); SQLite: each row's atomic conditional UPDATE."""
+    now = utcnow()
+    candidates = (sa.select(Payout.id).where(which, _claimable(now))
+                  .order_by(Payout.last_attempt_at.asc().nulls_first(), Payout.id).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
+        if ids:
+            _mark_claimed(ids, now)
+    else:
+        ids = [payout_id for payout_id in db.session.scalars(candidates).all()
+               if _mark_claimed([payout_id], now).rowcount == 1]
+    uow.commit()
+    return ids
+
+
+def release(ids: list[int]) -> None:
+    """Give claimed payouts back untried (Stripe went away before their turn)."""
+    if ids:
+        db.session.execute(sa.update(Payout).where(Payout.id.in_(ids), Payout.status == PayoutStatus.PENDING)
+                           .values(claimed_at=None).execution_options(synchronize_session=False))
+        uow.commit()
+
+
+def send_claimed(ids: list[int]) -> dict[SendOutcome, int]:
+    """Send the claimed payouts' transfers one by one, each outcome committed; stops at the first sign that Stripe
+    is unreachable and gives the rest back (one unanswered call per run, not one per payout)."""
+    counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0, SendOutcome.UNREACHABLE: 0}
+    for position, payout_id in enumerate(ids):
+        outcome = _send_claimed(payout_id)
+        counts[outcome] += 1
+        if outcome == SendOutcome.UNREACHABLE:
+            release(ids[position + 1:])
+            break
+    return counts
+
+
+def send_transfers(payout_ids: list[int]) -> None:
+    """After a payout run's commit: send its Stripe transfers (what Stripe cannot take now, the sweep sends)."""
+    if payout_ids:
+        send_claimed(claim(Payout.id.in_(payout_ids)))
+
+
+def _send_claimed(payout_id: int) -> SendOutcome:
+    payout = db.session.get(Payout, payout_id)
+    payout.attempts += 1
+    payout.last_attempt_at = utcnow()
+    try:
+        outcome = _transfer(payout)
+    except _RETRIED as error:
+        outcome = _retry_later(payout, error)
+    except (gateway.GatewayError, stripe.StripeError) as error:
+        outcome = _fail(payout, f"Stripe refused the transfer: {error}")
+    payout.claimed_at = None
+    uow.commit()
+    return outcome
+
+
+def _transfer(payout: Payout) -> SendOutcome:
+    if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
+        return _paid(payout, None)
+    account = db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id))
+    if account is None:
+        return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
+    client, mark = services.stripe_client(), {"payout_id": str(payout.id)}
+    # A run that died after Stripe made the transfer left no trace here: ask Stripe before sending (its
+    # idempotency keys last 24 hours; localstripe ignores them).
+    transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, destination=account, metadata=mark)
+    if transfer is None:
+        transfer = gateway.create_transfer(
+            client, amount=payout.net, currency=services.CURRENCY, destination=account,
+            transfer_group=payout.transfer_group, metadata=mark, idempotency_key=transfer_key(payout))
+    return _paid(payout, transfer.id)
+
+
+def _paid(payout: Payout, transfer_id: str | None) -> SendOutcome:
+    payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer_id, None
+    return SendOutcome.SENT
+
+
+def _fail(payout: Payout, reason: str) -> SendOutcome:
+    """Final: a refusal is not retried (the same request would be refused again); a person decides."""
+    log.warning("Transfer of payout %s failed for good: %s", payout.id, reason)
+    payout.status, payout.last_error = PayoutStatus.FAILED, reason[:255]
+    return SendOutcome.FAILED
+
+
+def _retry_later(payout: Payout, error: Exception) -> SendOutcome:
+    level = logging.ERROR if payout.attempts >= ALERT_AFTER_ATTEMPTS else logging.WARNING
+    log.log(level, "Transfer of payout %s not confirmed (attempt %d), retried by the sweep: %s",
+            payout.id, payout.attempts, error)
+    payout.last_error = f"Stripe unreachable, will retry: {error}"[:255]
+    return SendOutcome.UNREACHABLE
+
+
+def send_pending_transfers(batch: int = 10) -> SweepReport:
+    """Send every pending Stripe transfer this run can claim, and say what was really sent."""
+    counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0, SendOutcome.UNREACHABLE: 0}
+    while not counts[SendOutcome.UNREACHABLE] and (claimed := claim(sa.true(), batch)):
+        for outcome, count in send_claimed(claimed).items():
+            counts[outcome] += count
+    waiting = (sa.select(sa.func.count()).select_from(Payout)
+               .where(Payout.method == PayoutMethod.STRIPE_TRANSFER, Payout.status == PayoutStatus.PENDING))
+    still_pending = db.session.scalar(waiting.where(_claimable(utcnow())))
+    in_flight = db.session.scalar(waiting) - still_pending
+    uow.commit()
+    return SweepReport(counts[SendOutcome.SENT], counts[SendOutcome.FAILED], still_pending, in_flight,
+                       bool(counts[SendOutcome.UNREACHABLE]))
+
+
+def sweep_transfers() -> str:
+    """The periodic job: payouts whose transfer Stripe did not confirm (down, refusing with 429/5xx, timing out,
+    or a worker that died after the payout's commit)."""
+    report = send_pending_transfers()
+    log.info("pending payout transfers: %s", report)
+    return str(report)
