@@ -22,7 +22,17 @@ from market_app.config import TestConfig
 from market_app.extensions import db, limiter
 from market_app.markets.models import Market, MemberRole, Membership, Stall, StallStatus
 from tests.database import TestDatabase
-from tests.helpers import Shop, Stand, confirm_intent, order_body, place_order, post_event, read_ledger, serving
+from tests.helpers import (
+    Shop,
+    Stand,
+    confirm_intent,
+    order_body,
+    place_order,
+    post_event,
+    read_ledger,
+    rows_of,
+    serving,
+)
 from tests.localstripe_plugin import TEST_API_KEY
 from tests.worker_plugin import eventually
 
@@ -181,13 +191,7 @@ def make(app) -> Factory:
 @pytest.fixture
 def snapshot():
     """Every row of the given models, read fresh from the database: proof that a refusal changed nothing."""
-
-    def snapshot(*models) -> dict:
-        db.session.expire_all()
-        return {m.__tablename__: db.session.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
-                for m in models}
-
-    return snapshot
+    return rows_of
 
 
 @pytest.fixture

@@ -109,15 +109,18 @@ def post_at_once(app, requests: list[tuple[dict, dict]], url: str = f"{API}/orde
 
 # -- reading answers and rows back ------------------------------------------------------------------------------
 
-def assert_error(resp, status: int, field: str | None = None, location: str = "json") -> dict:
-    """The API's one error shape with this status, naming field (in location: json, query, headers...) when
-    given. Returns the body's errors by location (empty when the body names none)."""
+def assert_error(resp, status: int, *path: str, location: str = "json") -> dict:
+    """The API's one error shape with this status, naming the field at path when given (one name, or a nested
+    path such as "delivery", "slot_start") in location (json, query, headers...). Returns the body's errors by
+    location (empty when the body names none)."""
     assert resp.status_code == status, (resp.status_code, resp.json)
     body = resp.json
     assert body["code"] == status and isinstance(body["status"], str) and body["message"], body
     errors = body.get("errors") or {}
-    if field is not None:
-        assert field in errors.get(location, {}), body
+    node = errors.get(location, {})
+    for name in path:
+        assert isinstance(node, dict) and name in node, body
+        node = node[name]
     return errors
 
 
@@ -134,6 +137,13 @@ def stock_of(product: Product) -> int | None:
 
 LEDGER_MODELS = (Order, StallOrder, OrderItem, StallOrderEvent, Payment, Refund, WebhookEvent, QuickPayRequest,
                  Payout, PayoutLine)
+
+
+def rows_of(*models) -> dict:
+    """Every row of the given models by table, read fresh: equal before and after, nothing was written."""
+    db.session.expire_all()
+    return {m.__tablename__: db.session.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
+            for m in models}
 
 
 def read_ledger() -> dict:

@@ -18,12 +18,11 @@ from market_app import create_app
 from market_app.catalog.models import Product
 from market_app.core import versions
 from market_app.extensions import db
-from tests.helpers import order_body, place_order
+from tests.helpers import API, order_body, place_order
 from tests.localstripe_plugin import free_port
 
 pytestmark = pytest.mark.committing  # other app instances and processes read what the tests wrote
 
-API = "/api/v1"
 CLOSED_ALL_WEEK = {day: None for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Other app instances read versions as production does, on a connection of their own (they commit, see above).

@@ -8,8 +8,8 @@ from market_app.catalog.schemas import ProductSchema
 from market_app.extensions import db
 from market_app.markets.models import Market, Stall
 from market_app.markets.schemas import MarketMapSchema, MarketSchema, StallSchema
+from tests.helpers import API
 
-API = "/api/v1"
 CLOSED_ALL_WEEK = {day: None for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

@@ -15,7 +15,6 @@ from market_app.live.models import LiveSession, LiveStatus
 from market_app.orders.models import Fulfillment, StallOrderStatus
 from market_app.settlement.models import Payout, PayoutLine, PayoutMethod, PayoutStatus
 
-API = "/api/v1"
 SEOUL = ZoneInfo("Asia/Seoul")
 PERIOD = {"from": "2026-03-01", "to": "2026-03-07"}
 
@@ -41,15 +40,6 @@ class Books:
     orders: dict
     quick_pay: object
     users: dict  # admin, kim, lee: for signing in through the pages
-
-
-def assert_error(resp, status: int, field: str | None = None, location: str = "query") -> dict:
-    assert resp.status_code == status, (resp.status_code, resp.json)
-    body = resp.json
-    assert body["code"] == status and body["message"], body
-    if field is not None:
-        assert field in body["errors"][location], body
-    return body
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The merchant dashboard (one stall, and all of an owner's stalls) on the hand-computed books."""
 
-from tests.dashboards.conftest import API, PERIOD, assert_error
+from tests.dashboards.conftest import PERIOD
+from tests.helpers import API, assert_error
 
 
 def _stall(client, books, stall, query=PERIOD, headers=None):
@@ -42,7 +43,8 @@ def test_low_stock_below_the_threshold_given(client, books):
     assert _stall(client, books, books.a, PERIOD | {"low_stock_below": 2}).json["low_stock"] == []
     wide = _stall(client, books, books.a, PERIOD | {"low_stock_below": 11}).json
     assert [p["name"] for p in wide["low_stock"]] == ["감자", "애호박"] and wide["low_stock_below"] == 11
-    assert_error(_stall(client, books, books.a, PERIOD | {"low_stock_below": 0}), 422, "low_stock_below")
+    assert_error(_stall(client, books, books.a, PERIOD | {"low_stock_below": 0}), 422, "low_stock_below",
+                 location="query")
 
 
 def test_stall_changes_against_the_week_before(client, books):
@@ -76,7 +78,8 @@ def test_owner_dashboard_adds_up_all_of_their_stalls(client, books):
 
 
 def test_bad_merchant_periods_are_refused(client, books):
-    assert_error(_stall(client, books, books.a, {"from": "2026-03-07", "to": "2026-03-01"}), 422, "to")
+    backwards = {"from": "2026-03-07", "to": "2026-03-01"}
+    assert_error(_stall(client, books, books.a, backwards), 422, "to", location="query")
     assert_error(client.get(f"{API}/me/dashboard", query_string={"from": "2026-03-07", "to": "2026-03-01"},
-                            headers=books.kim), 422, "to")
-    assert_error(_stall(client, books, books.a, {"to": "9999-12-31"}), 422, "to")
+                            headers=books.kim), 422, "to", location="query")
+    assert_error(_stall(client, books, books.a, {"to": "9999-12-31"}), 422, "to", location="query")

@@ -12,7 +12,8 @@ from playwright.sync_api import sync_playwright
 
 from market_app.accounts.services import hash_password
 from market_app.extensions import db
-from tests.dashboards.conftest import API, PERIOD
+from tests.dashboards.conftest import PERIOD
+from tests.helpers import API
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

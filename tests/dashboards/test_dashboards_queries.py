@@ -13,7 +13,8 @@ from market_app.accounts.models import User
 from market_app.demo import past_orders
 from market_app.demo.past_orders import Line
 from market_app.extensions import db
-from tests.dashboards.conftest import API, PERIOD, seoul
+from tests.dashboards.conftest import PERIOD, seoul
+from tests.helpers import API
 
 # token user, the stall or market, the access check; then the reporting queries of each view
 EXPECTED = {"market": 9, "stall": 11, "owner": 11, "sheet": 8}

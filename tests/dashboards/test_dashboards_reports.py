@@ -9,7 +9,8 @@ from market_app.demo import past_orders
 from market_app.demo.past_orders import Line
 from market_app.extensions import db
 from market_app.orders.models import Fulfillment, StallOrderStatus
-from tests.dashboards.conftest import API, PERIOD, assert_error, seoul
+from tests.dashboards.conftest import PERIOD, seoul
+from tests.helpers import API, assert_error
 
 
 def _csv(resp) -> list[dict]:
@@ -70,7 +71,8 @@ def test_stall_report_has_only_that_stall(client, books):
 
 def test_report_refuses_a_period_the_wrong_way_round(client, books):
     assert_error(client.get(f"{API}/markets/{books.market.id}/reports/sales.csv",
-                            query_string={"from": "2026-03-07", "to": "2026-03-01"}, headers=books.admin), 422, "to")
+                            query_string={"from": "2026-03-07", "to": "2026-03-01"}, headers=books.admin),
+                 422, "to", location="query")
 
 
 def test_daily_sheet_lists_what_to_hand_over_and_yesterday(client, books):
@@ -90,7 +92,7 @@ def test_daily_sheet_lists_what_to_hand_over_and_yesterday(client, books):
     # is a delivery order not yet delivered: its sale is paid out once the shopper has it.
     assert sheet["expected_payout"] == {"amount": 2901, "sales": 1}
     assert_error(client.get(f"{API}/stalls/{books.a.id}/daily-sheet", query_string={"date": "2026-02-30"},
-                            headers=books.kim), 422, "date")
+                            headers=books.kim), 422, "date", location="query")
 
 
 def test_daily_sheet_groups_deliveries_by_their_slot(client, books):

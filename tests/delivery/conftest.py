@@ -24,9 +24,8 @@ from market_app.extensions import db
 from market_app.notifications.models import Notification
 from market_app.orders.models import Order, OrderItem, StallOrder, StallOrderEvent
 from market_app.payments.models import Payment, Refund
-from tests.helpers import Shop, next_slot_start, order_body, place_order
+from tests.helpers import API, Shop, next_slot_start, order_body, place_order, rows_of
 
-API = "/api/v1"
 SEOUL = ZoneInfo("Asia/Seoul")
 LEDGER_MODELS = (Order, StallOrder, OrderItem, StallOrderEvent, Payment, Refund, DeliverySettings, SlotBooking,
                  FeeShare, Delivery, DeliveryEvent, Pickup, PickupEvent, ShortPick, Notification)
@@ -37,12 +36,9 @@ def ledger():
     """Every row delivery and orders can write (whole rows, so a changed status shows), and the slot loads."""
 
     def ledger() -> dict:
-        db.session.expire_all()
-        rows = {m.__tablename__: db.session.execute(sa.select(m.__table__).order_by(m.__table__.c.id)).all()
-                for m in LEDGER_MODELS}
         loads = db.session.execute(sa.select(SlotLoad.slot_start, SlotLoad.taken).order_by(SlotLoad.id)).all()
         stock = dict(db.session.execute(sa.select(Product.id, Product.stock).order_by(Product.id)).all())
-        return rows | {"loads": loads, "stock": stock}
+        return rows_of(*LEDGER_MODELS) | {"loads": loads, "stock": stock}
 
     return ledger
 
@@ -57,18 +53,6 @@ def taken(market, slot_start: str | datetime) -> int:
 def seoul(text: str) -> datetime:
     """'2026-11-26 10:00' in Seoul as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=SEOUL)
-
-
-def assert_error(resp, status: int, *path: str, location: str = "json") -> dict:
-    """The API's one error shape with this status, naming the field at path (e.g. "delivery", "slot_start")."""
-    assert resp.status_code == status, (resp.status_code, resp.json)
-    body = resp.json
-    assert body["code"] == status and isinstance(body["status"], str) and body["message"], body
-    node = body.get("errors", {}).get(location) if path else None
-    for name in path:
-        assert isinstance(node, dict) and name in node, body
-        node = node[name]
-    return body
 
 
 @dataclass

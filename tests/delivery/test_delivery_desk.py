@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from tests.delivery.conftest import API, assert_error, prepare_all
-from tests.helpers import next_slot_start, order_body, place_order
+from tests.delivery.conftest import prepare_all
+from tests.helpers import API, assert_error, next_slot_start, order_body, place_order
 
 
 def pick_list(client, shop, slot_start, headers=None, csv_format=False):

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from market_app.demo.data import DEMO_PASSWORD
-from tests.delivery.conftest import API
+from tests.helpers import API
 
 KM = 1 / 111.195
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.settlement.models import LedgerEntry, LedgerKind
-from tests.delivery.conftest import API, prepare_all
-from tests.helpers import order_body, payout_period, place_order, seoul_today
+from tests.delivery.conftest import prepare_all
+from tests.helpers import API, order_body, payout_period, place_order, seoul_today
 
 
 def _deliver(client, admin_headers, courier_headers, delivery_id: int) -> None:

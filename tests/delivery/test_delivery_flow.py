@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.delivery.conftest import API, assert_error, delivery_body, prepare_all, taken
-from tests.helpers import next_slot_start, payout_period, place_order, post_at_once
+from tests.delivery.conftest import delivery_body, prepare_all, taken
+from tests.helpers import API, assert_error, next_slot_start, payout_period, place_order, post_at_once
 
 
 def get(client, headers, delivery_id) -> dict:
@@ -59,7 +59,8 @@ def test_pickup_before_every_stall_is_ready_is_409_and_ready_tells_shopper_and_c
 
     early = act(client, couriers.first_headers, delivery_id, "pickup")
 
-    assert "Not ready" in assert_error(early, 409)["message"]
+    assert_error(early, 409)
+    assert "Not ready" in early.json["message"]
     assert get(client, couriers.first_headers, delivery_id)["status"] == "assigned"
     prepare_all(client, shop, {"stall_orders": order["stall_orders"][1:]})
     assert get(client, couriers.first_headers, delivery_id)["ready_for_pickup"] is True
@@ -110,7 +111,9 @@ def test_admin_assigns_and_reassigns_only_to_couriers_of_the_market(client, make
     assert ledger() == before
     # Only the courier it is assigned to moves it now.
     prepare_all(client, shop, order)
-    assert "another courier" in assert_error(act(client, couriers.first_headers, delivery_id, "pickup"), 403)["message"]
+    not_theirs = act(client, couriers.first_headers, delivery_id, "pickup")
+    assert_error(not_theirs, 403)
+    assert "another courier" in not_theirs.json["message"]
     assert act(client, couriers.second_headers, delivery_id, "pickup").status_code == 200
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 
 from tests.conftest import DELIVERY
-from tests.delivery.conftest import API, SEOUL, delivery_body
-from tests.helpers import make_overdue, next_slot_start, place_order, read_order
+from tests.delivery.conftest import SEOUL, delivery_body
+from tests.helpers import API, make_overdue, next_slot_start, place_order, read_order
 
 
 def _quote_url(shop, _start: datetime) -> str:

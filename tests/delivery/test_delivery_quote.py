@@ -3,8 +3,7 @@ the next open slots; not deliverable with a reason; and the fee an order is char
 
 import pytest
 
-from tests.delivery.conftest import API, assert_error
-from tests.helpers import order_body, place_order
+from tests.helpers import API, assert_error, order_body, place_order
 
 RINGS = {"zones": [{"up_to_km": 1.5, "fee": 3000}, {"up_to_km": 3.0, "fee": 4000}], "free_over": 30000,
          "min_order": 10000}

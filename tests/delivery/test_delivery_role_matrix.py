@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.delivery.conftest import API
-from tests.helpers import every_row, next_slot_start, order_body, place_order
+from tests.helpers import API, every_row, next_slot_start, order_body, place_order
 
 # Those who cannot see a delivery get a 404; those who see it but may not act, a 403.
 OUTSIDERS = {"anonymous": 401, "other_shopper": 404, "merchant": 404, "other_merchant": 404,

@@ -5,7 +5,7 @@ import pytest
 
 from market_app.delivery.models import DeliverySettings
 from tests.conftest import ALWAYS_OPEN
-from tests.delivery.conftest import API, assert_error
+from tests.helpers import API, assert_error
 
 SETTINGS = {"enabled": True, "zones": [{"up_to_km": 1.5, "fee": 3000}, {"up_to_km": 3, "fee": 4000}],
             "free_over": 30000, "min_order": 10000, "slot_minutes": 60, "slot_capacity": 8, "cutoff_minutes": 30,

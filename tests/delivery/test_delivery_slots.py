@@ -12,8 +12,8 @@ from market_app.delivery.models import SlotBooking
 from market_app.extensions import db
 from market_app.orders.models import Order
 from tests.conftest import ALWAYS_OPEN
-from tests.delivery.conftest import API, SEOUL, assert_error, delivery_body, taken
-from tests.helpers import next_slot_start, pay_at_stripe_and_tell, place_order, post_at_once
+from tests.delivery.conftest import SEOUL, delivery_body, taken
+from tests.helpers import API, assert_error, next_slot_start, pay_at_stripe_and_tell, place_order, post_at_once
 from tests.stripe_faults import expire_behind_stripes_back
 
 MORNING = {day: "08:30-10:30" for day in ALWAYS_OPEN}
@@ -90,7 +90,8 @@ def test_a_closure_day_lists_no_slots_and_refuses_orders(client, make, shop, led
     resp = place_order(client, shop.headers, body)
 
     assert listed.json == []
-    assert "closed day" in assert_error(resp, 422, "delivery", "slot_start")["message"]
+    assert_error(resp, 422, "delivery", "slot_start")
+    assert "closed day" in resp.json["message"]
     assert ledger() == before
 
 
@@ -131,7 +132,8 @@ def test_an_order_for_a_slot_that_is_not_open_is_422_naming_delivery_slot_start(
 
     resp = place_order(client, shop.headers, body)
 
-    assert words in assert_error(resp, 422, "delivery", "slot_start")["message"]
+    assert_error(resp, 422, "delivery", "slot_start")
+    assert words in resp.json["message"]
     assert ledger() == before
 
 
@@ -144,7 +146,8 @@ def test_an_order_for_a_full_slot_is_409_naming_delivery_slot_start(client, make
     late = place_order(client, make.headers(make.user()), delivery_body(shop, [(shop.stands[0].product, 4)], start))
 
     assert first.status_code == 201
-    assert "full" in assert_error(late, 409, "delivery", "slot_start")["message"]
+    assert_error(late, 409, "delivery", "slot_start")
+    assert "full" in late.json["message"]
     assert ledger() == before
     assert taken(shop.market, start) == 1
 

@@ -9,9 +9,8 @@ import sqlalchemy as sa
 from market_app.core.db import utcnow
 from market_app.extensions import db
 from market_app.notifications.models import Notification
-from tests.helpers import Stand
+from tests.helpers import API, Stand
 
-API = "/api/v1"
 STREAM = "https://live.example.com/watch/abc123"
 
 

@@ -5,8 +5,6 @@ import pytest
 
 from market_app.orders import hooks
 
-API = "/api/v1"
-
 
 @pytest.fixture
 def special_price(app):
