@@ -110,6 +110,31 @@ def test_a_statement_stuck_behind_a_lock_ends_in_a_quick_503(app, app_on, locked
     assert time.monotonic() - started < QUICK
 
 
+def test_every_pooled_connection_taken_is_a_503_after_the_pool_timeout(app, app_on):
+    """Each held connection is an open transaction on the pool of the app under test (QueuePool on PostgreSQL and
+    on a SQLite file alike), so the request waits pool_timeout for one, then answers 503, not a hang or a 500."""
+    busy = app_on(app.config["SQLALCHEMY_DATABASE_URI"], DATABASE_POOL_TIMEOUT_SECONDS=1,
+                  SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True, "pool_size": 2, "max_overflow": 0})
+    with busy.app_context():
+        engine = db.engine
+    held = [engine.connect() for _ in range(2)]
+    try:
+        for conn in held:
+            conn.begin()
+            conn.execute(sa.text("SELECT 1"))
+
+        started = time.monotonic()
+        resp = busy.test_client().get("/healthz")
+        elapsed = time.monotonic() - started
+    finally:
+        for conn in held:
+            conn.close()
+
+    assert_unavailable(resp)
+    assert 0.9 < elapsed < QUICK
+    assert busy.test_client().get("/healthz").status_code == 200  # the pool is free again: so is the app
+
+
 def test_timeouts_reach_the_engine(app_on):
     pg = app_on("postgresql+psycopg://postgres@127.0.0.1:1/x", DATABASE_CONNECT_TIMEOUT_SECONDS=3,
                 DATABASE_STATEMENT_TIMEOUT_MS=1500, DATABASE_POOL_TIMEOUT_SECONDS=4)
