@@ -16,6 +16,7 @@ from tests.helpers import make_overdue, read_order, serving
 # (method, path regex) -> a function of the path's match giving (status, JSON body)
 Rule = tuple[str, str, Callable[[re.Match], tuple[int, dict]]]
 CANCEL = ("POST", r"/v1/payment_intents/(pi_\w+)/cancel")
+RETRIEVE = ("GET", r"/v1/payment_intents/(pi_\w+)")
 _direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -73,3 +74,21 @@ def expire_behind_stripes_back(client, shop, placed: dict, localstripe_url: str,
     make_overdue(placed["id"])
     with faulty_stripe(localstripe_url, [lie]) as (url, _), stripe_at(url):
         assert read_order(client, shop, placed["id"])["status"] == "expired"
+
+
+def processing_at_stripe(stripe_client) -> list[Rule]:
+    """Rules for intents the shopper confirmed with a payment that takes a while to settle: Stripe reports them
+    processing and refuses to cancel them with its real error (HTTP 400, payment_intent_unexpected_state).
+    localstripe cannot hold an intent in processing (its one slow method, sepa_debit, settles or fails within
+    half a second), so the proxy reports localstripe's intent with that status."""
+    refused = stripe_error(400, "invalid_request_error",
+                           "You cannot cancel this PaymentIntent because it has a status of processing. Only a "
+                           "PaymentIntent with one of the following statuses may be canceled: "
+                           "requires_payment_method, requires_capture, requires_confirmation, requires_action.",
+                           code="payment_intent_unexpected_state")
+
+    def processing(match: re.Match) -> tuple[int, dict]:
+        intent = json.loads(str(stripe_client.v1.payment_intents.retrieve(match.group(1))))
+        return 200, intent | {"status": "processing"}
+
+    return [(*CANCEL, refused), (*RETRIEVE, processing)]

@@ -4,8 +4,17 @@ when its stock can still be held, and is refunded in full otherwise."""
 
 
 
-from tests.helpers import API, charge_at_stripe, make_overdue, pay_at_stripe_and_tell, read_order, stock_of
-from tests.stripe_faults import CANCEL, expire_behind_stripes_back, faulty_stripe, stripe_error
+from market_app.payments.models import Refund
+from tests.helpers import (
+    API,
+    charge_at_stripe,
+    make_overdue,
+    pay_at_stripe_and_tell,
+    read_order,
+    rows_of,
+    stock_of,
+)
+from tests.stripe_faults import CANCEL, expire_behind_stripes_back, faulty_stripe, processing_at_stripe, stripe_error
 
 
 def test_a_cancel_stripe_refuses_keeps_the_overdue_order_payable_and_its_payment_lands(
@@ -28,6 +37,31 @@ def test_a_cancel_stripe_refuses_keeps_the_overdue_order_payable_and_its_payment
 
     paid = read_order(client, shop, placed["id"])
     assert (paid["status"], paid["payment"]["status"], paid["payment"]["refunded_amount"]) == ("paid", "succeeded", 0)
+    assert stock_of(cabbage) == 7
+
+
+def test_an_overdue_order_whose_payment_is_processing_stays_pending_and_is_paid_when_it_settles(
+        app, client, shop, checkout, stripe_client, stripe_at, localstripe_url):
+    cabbage = shop.stands[0].product
+    placed = checkout([(cabbage, 3)])
+    make_overdue(placed["id"])
+
+    with faulty_stripe(localstripe_url, processing_at_stripe(stripe_client)) as (url, answered), stripe_at(url):
+        read = read_order(client, shop, placed["id"])
+        ran = app.test_cli_runner().invoke(args=["expire-orders"])
+
+    cancels = [line for line in answered if line.startswith("POST") and line.endswith("/cancel")]
+    assert len(cancels) == 2  # the read and the command both asked Stripe to cancel, and both were refused
+    assert "expired 0 order(s)" in ran.output
+    assert (read["status"], read["payment"]["status"]) == ("pending_payment", "processing")
+    assert read["payment"]["refunded_amount"] == 0 and rows_of(Refund) == {"refunds": []}
+    assert stock_of(cabbage) == 7  # still held: the money may yet arrive
+
+    pay_at_stripe_and_tell(client, app, stripe_client, placed)  # the processing payment settles
+
+    paid = read_order(client, shop, placed["id"])
+    assert (paid["status"], paid["payment"]["status"], paid["payment"]["refunded_amount"]) == ("paid", "succeeded", 0)
+    assert rows_of(Refund) == {"refunds": []}
     assert stock_of(cabbage) == 7
 
 
