@@ -2,6 +2,9 @@
 or a 5xx, hanging; the worker dying) is sent by the sweep once Stripe answers, exactly once; one that can never go
 fails once and is not retried."""
 
+import re
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,7 +22,7 @@ from market_app.settlement.models import Payout, PayoutMethod
 from tests.helpers import API, closed_port_url, handed_over_last_week
 from tests.localstripe_plugin import silent_server
 from tests.stripe_faults import faulty_stripe, stripe_error
-from tests.worker_plugin import eventually
+from tests.worker_plugin import REPO_ROOT, eventually, worker_environment
 
 NET = 6000 - 180  # 2 x 배추 at 3,000, 3 % commission
 
@@ -232,6 +235,48 @@ def test_two_overlapping_sweeps_send_each_transfer_once(app, shop, account, stri
     db.session.expire_all()
     payouts = db.session.scalars(sa.select(Payout)).all()
     assert {(p.status, p.attempts, p.claimed_at) for p in payouts} == {("paid", 2, None)}
+
+
+def test_cli_says_nothing_was_sent_while_stripe_is_unreachable(app, shop, account, stripe_at, stripe_client):
+    _payouts_left_by_an_outage(shop, account, 3)
+
+    with stripe_at(closed_port_url()):
+        result = app.test_cli_runner().invoke(args=["send-pending-transfers"])
+
+    assert (result.exit_code, result.output.strip()) == (1, "sent 0, failed 0, 3 still pending (Stripe unreachable)")
+    db.session.expire_all()
+    payouts = db.session.scalars(sa.select(Payout).order_by(Payout.id)).all()
+    assert {(p.status, p.claimed_at) for p in payouts} == {("pending", None)}  # nothing left claimed
+    assert [p.attempts for p in payouts] == [2, 1, 1]  # it stopped at the first call Stripe did not answer
+    assert _transfers_to(stripe_client, account) == []
+
+
+def test_cli_reports_the_transfers_it_sent(app, shop, account, stripe_client):
+    ids = _payouts_left_by_an_outage(shop, account, 3)
+
+    first = app.test_cli_runner().invoke(args=["send-pending-transfers"])
+    again = app.test_cli_runner().invoke(args=["send-pending-transfers"])
+
+    assert (first.exit_code, first.output.strip()) == (0, "sent 3, failed 0, 0 still pending")
+    assert (again.exit_code, again.output.strip()) == (0, "sent 0, failed 0, 0 still pending")
+    sent = _transfers_to(stripe_client, account)
+    assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)
+
+
+@pytest.mark.committing
+def test_two_flask_cli_runs_started_together_send_each_transfer_once(app, shop, account, stripe_client):
+    ids = _payouts_left_by_an_outage(shop, account, 12)
+    env = worker_environment(app) | {"FLASK_APP": "market_app"}
+    command = [sys.executable, "-m", "flask", "send-pending-transfers"]
+
+    runs = [subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sum(int(re.search(r"^sent (\d+),", out, re.M).group(1)) for out in outputs) == len(ids), outputs
+    sent = _transfers_to(stripe_client, account)
+    assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)  # one each, none twice
 
 
 @pytest.mark.committing
