@@ -33,8 +33,10 @@ def on_delivery_ready(delivery: Delivery, **_kwargs) -> None:
     notify([delivery.order.user_id], Message(
         kind="delivery_ready", key=f"delivery_ready:{delivery.id}", title=f"주문 #{delivery.order_id} 준비 완료",
         body=f"모든 가게가 상품을 준비했습니다. {slot} 배송 예정입니다.".replace("  ", " "), data=_data(delivery)))
+    # The couriers hear again when a re-slot puts the ready bag back in line (the key names the move, so once per
+    # re-slot, even back to a slot it had before); the shopper's key stays one per delivery.
     notify(_staff(delivery.market_id, MemberRole.COURIER), Message(
-        kind="delivery_ready_for_pickup", key=f"delivery_ready_for_pickup:{delivery.id}",
+        kind="delivery_ready_for_pickup", key=f"delivery_ready_for_pickup:{delivery.id}:{len(delivery.events)}",
         title=f"픽업 대기: 배송 #{delivery.id}",
         body=f"{slot} 배송, {delivery.address}. 배송 데스크에서 가져가세요.", data=_data(delivery)))
 

@@ -200,7 +200,7 @@ def fail(delivery: Delivery, courier: User, reason: str) -> Delivery:
 
 def reslot(delivery: Delivery, slot_start: datetime, admin: User) -> Delivery:
     """Move the delivery to another open slot (a failed one goes out again): the new slot's place is taken, the
-    old one given back; a new courier claims it."""
+    old one given back; a new courier claims it (the market's couriers are told again if it is ready)."""
     _lock(delivery)
     DELIVERY_MACHINE.target(A.RESLOT, delivery.status)
     rules = delivery_settings.rules_for(get_market(delivery.market_id))
@@ -212,6 +212,9 @@ def reslot(delivery: Delivery, slot_start: datetime, admin: User) -> Delivery:
         slots.take_place(delivery.market_id, slot, rules.slot_capacity, ("slot_start",))
     _move(delivery, A.RESLOT, admin.id, f"new slot {slot.start.isoformat()}")
     delivery.slot_start, delivery.slot_end, delivery.courier_id = utc(slot.start), utc(slot.end), None
+    if delivery.ready_for_pickup:
+        # The bag waits at the desk for a courier again, now for this slot: the market's couriers hear of it.
+        delivery_ready.send(delivery)
     return delivery
 
 

@@ -1,5 +1,6 @@
 """Who hears of a session, and when: a stall's followers when it is scheduled; its subscribers and followers
-LIVE_REMINDER_MINUTES before the start, at go-live and if it is cancelled. The jobs here decide who hears;
+LIVE_REMINDER_MINUTES before the start, at go-live and if it is cancelled; whoever heard of a session that is
+deleted, that it is off. The jobs here decide who hears;
 the notification fan-out job (notify_later) tells them, in committed batches.
 
 Exactly once: the inbox keeps one notification per (user, key), and each key names what it is about. The
@@ -19,7 +20,7 @@ from flask import current_app
 
 from market_app.core.db import db, utcnow
 from market_app.live.models import LiveKind, LiveSession, LiveStatus, LiveSubscription, StallFollow
-from market_app.notifications.services import Message, notify, notify_later
+from market_app.notifications.services import Message, notify, notify_later, who_was_told
 
 WEEKDAYS = "월화수목금토일"
 TOLD_JOB = "live.mark_told"
@@ -87,6 +88,20 @@ def cancelled(session: LiveSession) -> Message:
     return _message(session, "live_cancelled", f"live_cancelled:{session.id}",
                     f"{_label(session)} 취소: {session.title}",
                     f"{session.stall.name}의 {_when(session)} {_label(session)}가 취소되었습니다.{reason}")
+
+
+def told_of(session: LiveSession) -> list[int]:
+    """Who heard of the session so far: the followers told it was scheduled, and anyone already reminded."""
+    return who_was_told([f"live_scheduled:{session.id}"], [f"live_reminder:{session.id}:"])
+
+
+def withdraw(session: LiveSession) -> int:
+    """The session is about to be deleted: whoever heard of it hears it is off (the cancellation's message and
+    key), after the commit. Made now, while the session can still be read."""
+    recipients = told_of(session)
+    if recipients:
+        notify_later(recipients, cancelled(session))
+    return len(recipients)
 
 
 def send_reminder(session: LiveSession, user_ids: list[int] | None = None) -> int:

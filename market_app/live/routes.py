@@ -128,7 +128,7 @@ class SessionById(MethodView):
     @blp.response(204)
     @blp.errors(401, 403, 404, 409)
     def delete(self, session_id):
-        """Delete a scheduled session nobody subscribed to (the stall's owner); otherwise cancel it"""
+        """Delete a scheduled session nobody subscribed to (the stall's owner); who heard of it hears it is off"""
         services.delete_session(access.owned_session(signed_in_user(), session_id))
         uow.commit()
 

@@ -13,6 +13,7 @@ from market_app.core import jobs
 from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.signals import live_session_moved
+from market_app.live import reminders
 from market_app.live.models import OPEN_STATUSES, LiveKind, LiveOffer, LiveSession, LiveStatus
 from market_app.live.pricing import grace
 from market_app.live.status import LIVE_MACHINE, LiveAction
@@ -192,12 +193,14 @@ def update_session(session: LiveSession, changes: dict, now: datetime | None = N
 
 
 def delete_session(session: LiveSession) -> None:
-    """A scheduled session nobody subscribed to can be deleted outright; otherwise cancel it, so they are told."""
+    """A scheduled session nobody subscribed to can be deleted outright (followers who were told it was scheduled,
+    or reminded, hear it is off); once someone subscribed, cancel it instead, so they are told."""
     _locked(session)
     if session.status != LiveStatus.SCHEDULED:
         raise InvalidTransition(f"Only a scheduled session can be deleted (this one is {session.status.value}).")
     if session.subscriber_count:
         raise Conflict("Shoppers subscribed to this session: cancel it instead, so they are told.")
+    reminders.withdraw(session)
     db.session.delete(session)
 
 

@@ -83,6 +83,15 @@ def fan_out(user_ids: list[int], message: dict, then: list | None = None, batch_
     return len(user_ids)
 
 
+def who_was_told(keys: Iterable[str] = (), key_prefixes: Iterable[str] = ()) -> list[int]:
+    """The users holding a notification with one of these keys, or a key starting with one of these prefixes:
+    who heard of something that is now withdrawn."""
+    matches = [Notification.key.in_([key[:120] for key in keys])]
+    matches += [Notification.key.startswith(prefix, autoescape=True) for prefix in key_prefixes]
+    return list(db.session.scalars(sa.select(Notification.user_id).where(sa.or_(*matches)).distinct()
+                                   .order_by(Notification.user_id)))
+
+
 def inbox_query(user: User, unread: bool | None = None) -> sa.Select:
     stmt = sa.select(Notification).where(Notification.user_id == user.id)
     if unread is not None:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.delivery.conftest import delivery_body, prepare_all, taken
+from tests.delivery.conftest import SEOUL, delivery_body, prepare_all, taken
 from tests.helpers import API, assert_error, next_slot_start, payout_period, place_order, post_at_once
 
 
@@ -140,6 +140,35 @@ def test_a_failed_delivery_is_reslotted_and_goes_out_again(client, shop, courier
         assert act(client, couriers.second_headers, delivery_id, action).status_code == 200
     assert [e["status"] for e in get(client, shop.headers, delivery_id)["events"]] == [
         "requested", "assigned", "picked_up", "failed", "requested", "assigned", "picked_up", "delivered"]
+
+
+def _ready_notes(client, headers) -> list[dict]:
+    return [n for n in inbox(client, headers) if n["kind"] == "delivery_ready_for_pickup"]
+
+
+def test_a_reslotted_ready_delivery_tells_the_couriers_again_once_per_slot(client, shop, couriers, delivery_order):
+    order = delivery_order()
+    delivery_id = order["delivery_id"]
+    prepare_all(client, shop, order)
+    for action in ("claim", "pickup"):
+        act(client, couriers.first_headers, delivery_id, action)
+    act(client, couriers.first_headers, delivery_id, "fail", {"reason": "부재중"})
+    assert len(_ready_notes(client, couriers.second_headers)) == 1
+
+    new_slot, last_slot = next_slot_start(3), next_slot_start(4)
+    assert act(client, shop.admin_headers, delivery_id, "reslot", {"slot_start": new_slot}).status_code == 200
+    assert act(client, couriers.second_headers, delivery_id, "claim").status_code == 200
+    after_first = _ready_notes(client, couriers.second_headers)
+    assert act(client, shop.admin_headers, delivery_id, "reslot", {"slot_start": last_slot}).status_code == 200
+
+    def local_start(slot: str) -> str:
+        return f"{datetime.fromisoformat(slot).astimezone(SEOUL):%H:%M}-"
+
+    assert len(after_first) == 2 and local_start(new_slot) in after_first[0]["body"]  # the claim told nobody
+    for headers in (couriers.first_headers, couriers.second_headers):
+        newest, second, _first = _ready_notes(client, headers)  # newest first: one per slot it went out in
+        assert local_start(last_slot) in newest["body"] and local_start(new_slot) in second["body"]
+    assert [n["kind"] for n in inbox(client, shop.headers)].count("delivery_ready") == 1  # the shopper: once
 
 
 def test_a_failed_delivery_cancelled_by_the_admin_refunds_goods_and_fee_exactly(client, shop, couriers,

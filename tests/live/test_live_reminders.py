@@ -161,6 +161,33 @@ def test_followers_hear_of_each_new_session(client, make, shop, live):
     assert len(notes(follower.id, "live_scheduled")) == 2
 
 
+def test_a_deleted_session_tells_whoever_heard_of_it_that_it_is_off_once(client, make, shop, live):
+    stand = shop.stands[0]
+    told, reminded, late, stranger = make.user("단골"), make.user("새단골"), make.user("늦은단골"), make.user()
+
+    def follow(user) -> None:
+        assert client.post(f"{API}/stalls/{stand.stall.id}/follow", headers=make.headers(user)).status_code == 200
+
+    follow(told)
+    session = live.schedule(stand, starts_in=30)  # the followers so far hear of it
+    follow(reminded)
+    row = db.session.get(LiveSession, session["id"])
+    row.starts_at = soon(9)  # ten minutes before the start: everyone following by now is reminded
+    db.session.commit()
+    assert _run(reminders.remind, session["id"], _stamp(session)) == 2
+    follow(late)  # heard nothing of it
+
+    resp = client.delete(f"{API}/live-sessions/{session['id']}", headers=stand.headers)
+
+    assert resp.status_code == 204
+    assert db.session.get(LiveSession, session["id"]) is None
+    for user in (told, reminded):
+        [note] = notes(user.id, "live_cancelled")
+        assert (note.key, note.title) == (f"live_cancelled:{session['id']}", f"라이브 취소: {session['title']}")
+        assert note.body.endswith("라이브가 취소되었습니다.") and note.data["live_session_id"] == session["id"]
+    assert notes(late.id) == [] and notes(stranger.id) == [] and notes(stand.owner.id) == []
+
+
 def test_the_sweep_reminds_what_a_lost_job_missed_exactly_once(shop, live):
     session = live.schedule(shop.stands[0], starts_in=30)
     live.subscribe(session, shop.headers)

@@ -3,13 +3,15 @@ that may use it passes; and every live route of the app is in this matrix (publi
 
 The world: market M with its admin and courier; a merchant's active stall with a product and a session about to
 start (so it may go live), the merchant's second stall with a session on air, and a pending stall with a session;
-another merchant's stall; market M2 with its own admin; a shopper; a platform admin (refused on the owner's routes).
+another merchant's stall; market M2 with its own admin; a shopper; a platform admin (refused on the owner's routes;
+as any market's admin it cancels sessions and reads their stats, and what it did is checked).
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.live.models import LiveOffer, LiveSession
@@ -105,7 +107,8 @@ def world(make, live) -> World:
              "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
     headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
     ids = {"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id, "product": product.id,
-           "session": session.id, "live_session": live_session.id, "pending_session": pending_session.id}
+           "session": session.id, "live_session": live_session.id, "pending_session": pending_session.id,
+           "platform_admin": users["platform_admin"].id}
     return World(ids, headers)
 
 
@@ -144,6 +147,35 @@ def test_allowed_role_passes_the_same_live_route(client, world, route, role):
     resp = _call(client, world, route, role)
 
     assert 200 <= resp.status_code < 300, resp.json
+
+
+def test_the_platform_admin_cancels_a_session_and_it_is_cancelled_in_its_name(client, world):
+    resp = _call(client, world, "cancel a session", "platform_admin")
+
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["id"], resp.json["status"], resp.json["cancel_reason"]) == (world.ids["session"], "cancelled",
+                                                                                  "x")
+    db.session.expire_all()
+    row = db.session.get(LiveSession, world.ids["session"])
+    assert (row.status, row.cancel_reason, row.cancelled_at is not None) == ("cancelled", "x", True)
+    assert [(e.from_status, e.to_status, e.actor_id, e.note) for e in row.events] == [
+        ("scheduled", "cancelled", world.ids["platform_admin"], "x")]
+    others = db.session.scalars(sa.select(LiveSession.status).where(LiveSession.id != row.id)).all()
+    assert sorted(others) == ["live", "scheduled"]  # the merchant's other sessions are as they were
+
+
+def test_the_platform_admin_reads_a_sessions_stats_and_nothing_changes(client, world):
+    before = every_row()
+
+    resp = _call(client, world, "session stats", "platform_admin")
+
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["live_session_id"], resp.json["status"]) == (world.ids["session"], "scheduled")
+    assert (resp.json["orders"], resp.json["units"], resp.json["gross"], resp.json["events"]) == (0, 0, 0, [])
+    assert [(o["product_id"], o["quantity_cap"], o["sold"]) for o in resp.json["offers"]] == [
+        (world.ids["product"], 5, 0)]
+    assert resp.json == _call(client, world, "session stats", "market_admin").json  # the same figures
+    assert every_row() == before
 
 
 def test_every_matrix_route_has_an_allowed_role():
