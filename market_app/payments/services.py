@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import stripe
 from flask import current_app
 
-from market_app.core import jobs, metrics, uow
+from market_app.core import claims, jobs, metrics, uow
 from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, DomainError, InvalidInput, ServiceUnavailable
 from market_app.core.signals import payment_failed, payment_flagged, payment_succeeded, refund_failed, refund_recorded
@@ -181,43 +181,19 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
                    sa.or_(Refund.claimed_at.is_(None), Refund.claimed_at < stale))
 
 
-def _mark_claimed(ids: list[int], now: datetime):
-    return db.session.execute(
-        sa.update(Refund).where(Refund.id.in_(ids), _claimable(now))
-        .values(claimed_at=now).execution_options(synchronize_session=False))
-
-
 def claim_refund(refund_id: int) -> bool:
-    """Claim one pending refund for this run, committed before Stripe is called: of two runs, one gets it.
-    The conditional UPDATE is atomic on both databases (PostgreSQL re-checks the row after its lock, SQLite
-    has one writer at a time)."""
-    claimed = _mark_claimed([refund_id], utcnow()).rowcount == 1
-    uow.commit()
-    return claimed
+    """Claim one pending refund for this run, committed before Stripe is called: of two runs, one gets it."""
+    return claims.claim_one(Refund, _claimable, refund_id)
 
 
 def claim_pending_refunds(limit: int) -> list[int]:
-    """Claim up to limit pending refunds, oldest first. PostgreSQL: FOR UPDATE SKIP LOCKED, so overlapping runs
-    take disjoint rows without waiting for each other; SQLite: each row's atomic conditional UPDATE."""
-    now = utcnow()
-    candidates = sa.select(Refund.id).where(_claimable(now)).order_by(Refund.id).limit(limit)
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
-        if ids:
-            _mark_claimed(ids, now)
-    else:
-        ids = [refund_id for refund_id in db.session.scalars(candidates).all()
-               if _mark_claimed([refund_id], now).rowcount == 1]
-    uow.commit()
-    return ids
+    """Claim up to limit pending refunds, oldest first (overlapping runs take disjoint rows)."""
+    return claims.claim_many(Refund, _claimable, limit=limit)
 
 
 def release_claims(ids: list[int]) -> None:
     """Give claimed refunds back unsent (Stripe went away before their turn)."""
-    if ids:
-        db.session.execute(sa.update(Refund).where(Refund.id.in_(ids), Refund.status == RefundStatus.PENDING)
-                           .values(claimed_at=None).execution_options(synchronize_session=False))
-        uow.commit()
+    claims.release(Refund, ids, Refund.status == RefundStatus.PENDING)
 
 
 def send_refund(refund_id: int) -> SendOutcome:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 import stripe
 
-from market_app.core import uow
+from market_app.core import claims, uow
 from market_app.core.db import db, utcnow
 from market_app.markets.models import Stall
 from market_app.payments import gateway, services
@@ -38,36 +38,17 @@ def _claimable(now) -> sa.ColumnElement[bool]:
                    sa.or_(Payout.claimed_at.is_(None), Payout.claimed_at < stale))
 
 
-def _mark_claimed(ids: list[int], now):
-    return db.session.execute(sa.update(Payout).where(Payout.id.in_(ids), _claimable(now))
-                              .values(claimed_at=now).execution_options(synchronize_session=False))
-
-
 def claim(which: sa.ColumnElement[bool], limit: int | None = None) -> list[int]:
     """Claim the payouts matching which that still wait for their transfer, committed before Stripe is called:
     of two runs, one gets each. The least recently tried come first, so one payout Stripe keeps failing does
-    not hold up the others. PostgreSQL: FOR UPDATE SKIP LOCKED (overlapping runs take disjoint rows without
-    waiting); SQLite: each row's atomic conditional UPDATE."""
-    now = utcnow()
-    candidates = (sa.select(Payout.id).where(which, _claimable(now))
-                  .order_by(Payout.last_attempt_at.asc().nulls_first(), Payout.id).limit(limit))
-    if db.session.get_bind().dialect.name == "postgresql":
-        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
-        if ids:
-            _mark_claimed(ids, now)
-    else:
-        ids = [payout_id for payout_id in db.session.scalars(candidates).all()
-               if _mark_claimed([payout_id], now).rowcount == 1]
-    uow.commit()
-    return ids
+    not hold up the others."""
+    return claims.claim_many(Payout, _claimable, where=which, limit=limit,
+                             order_by=(Payout.last_attempt_at.asc().nulls_first(),))
 
 
 def release(ids: list[int]) -> None:
     """Give claimed payouts back untried (Stripe went away before their turn)."""
-    if ids:
-        db.session.execute(sa.update(Payout).where(Payout.id.in_(ids), Payout.status == PayoutStatus.PENDING)
-                           .values(claimed_at=None).execution_options(synchronize_session=False))
-        uow.commit()
+    claims.release(Payout, ids, Payout.status == PayoutStatus.PENDING)
 
 
 def send_claimed(ids: list[int]) -> dict[SendOutcome, int]:
