@@ -109,7 +109,7 @@ def _register_cli(app: Flask) -> None:
     from market_app.demo import seed_demo_command
     from market_app.orders.cli import expire_orders
     from market_app.payments.cli import send_refunds
-    from market_app.settlement.cli import send_transfers
+    from market_app.settlement.cli import rebuild_rollups, send_transfers
 
-    for command in (create_admin, seed_demo_command, expire_orders, send_refunds, send_transfers):
+    for command in (create_admin, seed_demo_command, expire_orders, send_refunds, send_transfers, rebuild_rollups):
         app.cli.add_command(command)

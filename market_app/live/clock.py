@@ -48,7 +48,8 @@ def _announce_start(session: LiveSession) -> bool:
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """The periodic job (every minute). Each step is safe to repeat: it acts only on what is still due."""
+    """The periodic job (every minute). Each step is safe to repeat: it acts on what is still due, and a reminder or
+    go-live notice whose fan-out has not finished yet is queued again (the notification keys tell nobody twice)."""
     now = now or utcnow()
     lead = timedelta(minutes=current_app.config["LIVE_REMINDER_MINUTES"])
     scheduled = sa.select(LiveSession.id).where(LiveSession.status == LiveStatus.SCHEDULED)

@@ -187,12 +187,13 @@ def create_transfer(
 
 
 def find_transfer(
-    client: stripe.StripeClient, *, transfer_group: str, destination: str, metadata: dict[str, str]
+    client: stripe.StripeClient, *, transfer_group: str, metadata: dict[str, str]
 ) -> stripe.Transfer | None:
-    """The transfer of transfer_group to destination whose metadata includes metadata, if Stripe has one (one sent
-    by a run that died before recording it: Stripe keeps idempotency keys only 24 hours, localstripe not at all)."""
+    """The transfer of transfer_group whose metadata includes metadata, if Stripe has one (one sent by a run that
+    died before recording it: Stripe keeps idempotency keys only 24 hours, localstripe not at all). Whatever its
+    destination: the stall's account may have changed since, and that transfer was still made."""
     with _provider_errors():
-        listed = client.v1.transfers.list({"transfer_group": transfer_group, "destination": destination, "limit": 100})
+        listed = client.v1.transfers.list({"transfer_group": transfer_group, "limit": 100})
         for transfer in listed.auto_paging_iter():
             if transfer.metadata and metadata.items() <= transfer.metadata.to_dict().items():
                 return transfer

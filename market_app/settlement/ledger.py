@@ -71,7 +71,7 @@ def _add_product_days(entry: LedgerEntry) -> None:
         _add_up(LedgerProductDay, ("quantity", "gross"), [
             {"stall_id": entry.stall_id, "local_date": entry.local_date, "product_id": product_id,
              "market_id": entry.market_id, "quantity": quantity, "gross": gross}
-            for product_id, (quantity, gross) in sold.items()])
+            for product_id, (quantity, gross) in sorted(sold.items())])  # rows locked in one order: no deadlock
 
 
 def _exists(source: str) -> bool:

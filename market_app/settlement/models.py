@@ -144,7 +144,7 @@ class LedgerEntry(db.Model):
 
 
 class LedgerLine(db.Model):
-    """A product line of an online sale, for top products and the sales report; commission is the sale's
+    """A product line of an online sale, for the sales report and the product-day rollup; commission is the sale's
     commission shared out over its lines (largest remainder), so the lines add up to the sale."""
 
     __tablename__ = "ledger_lines"

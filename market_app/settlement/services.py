@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from market_app.accounts.models import User
-from market_app.core import jobs, uow
+from market_app.core import jobs
 from market_app.core.csvutil import to_csv
 from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import Conflict, InvalidTransition
@@ -97,7 +97,8 @@ def run_payouts(market: Market, first_day: date, last_day: date, actor: User | N
     keys on payout lines refuse a second payout of the same sale, also when two runs race."""
     payouts = build_payouts(market, first_day, last_day, actor)
     payout_ids = [payout.id for payout in payouts]
-    uow.after_commit(lambda: transfers.send_transfers(payout_ids))
+    if payout_ids:  # sent by the worker once committed: a run of many stalls never holds the request on Stripe
+        jobs.enqueue(transfers.SEND_JOB, payout_ids)
     return payouts
 
 

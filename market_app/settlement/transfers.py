@@ -16,14 +16,20 @@ from market_app.settlement.models import Payout, PayoutMethod, PayoutStatus
 
 log = logging.getLogger(__name__)
 SWEEP_JOB = "settlement.sweep_transfers"
-# A claim older than this belongs to a run that died between the claim and the outcome (far above one Stripe
-# call's timeout): the sweep claims the payout again, and finds at Stripe a transfer that run may have made.
+SEND_JOB = "settlement.send_transfers"
+# A claim older than this belongs to a run that died between the claim and the outcome (far above a batch's two
+# Stripe calls per payout, see BATCH): the sweep claims the payout again, and finds at Stripe a transfer that run
+# may have made.
 CLAIM_SECONDS = 300
 # Past this many attempts Stripe did not answer, every further attempt logs an error for the operators (the
 # payout is still retried: giving up while Stripe cannot be asked could have it paid twice, by Stripe and by bank).
 ALERT_AFTER_ATTEMPTS = 12
-# Errors that are the platform's (its key), not the payout's: retried like an outage, never failing the payouts.
-_RETRIED = (gateway.PaymentProviderUnavailable, stripe.AuthenticationError)
+# Errors that are the platform's (its key), not the payout's, and Stripe still working on the same key (another run's
+# request in flight): retried like an outage, never failing the payouts.
+_RETRIED = (gateway.PaymentProviderUnavailable, stripe.AuthenticationError, stripe.IdempotencyError)
+# Payouts claimed at once: each takes at most two Stripe calls (look up, create) of STRIPE_TIMEOUT_SECONDS (10 s,
+# no network retries), so a batch ends well inside CLAIM_SECONDS and no other run can take one of its payouts.
+BATCH = 10
 
 
 def transfer_key(payout: Payout) -> str:
@@ -65,9 +71,11 @@ def send_claimed(ids: list[int]) -> dict[SendOutcome, int]:
 
 
 def send_transfers(payout_ids: list[int]) -> None:
-    """After a payout run's commit: send its Stripe transfers (what Stripe cannot take now, the sweep sends)."""
-    if payout_ids:
-        send_claimed(claim(Payout.id.in_(payout_ids)))
+    """The job queued by a payout run's commit: send its Stripe transfers in batches (what Stripe cannot take now,
+    the sweep sends)."""
+    while payout_ids and (claimed := claim(Payout.id.in_(payout_ids), BATCH)):
+        if send_claimed(claimed)[SendOutcome.UNREACHABLE]:
+            return
 
 
 def _send_claimed(payout_id: int) -> SendOutcome:
@@ -91,10 +99,12 @@ def _transfer(payout: Payout) -> SendOutcome:
     account = db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id))
     if account is None:
         return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
-    client, mark = services.stripe_client(), {"payout_id": str(payout.id)}
+    # The payout's id and its creation time mark its transfer (ids alone repeat in a database restored or reset).
+    client = services.stripe_client()
+    mark = {"payout_id": str(payout.id), "payout_created_at": payout.created_at.isoformat()}
     # A run that died after Stripe made the transfer left no trace here: ask Stripe before sending (its
     # idempotency keys last 24 hours; localstripe ignores them).
-    transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, destination=account, metadata=mark)
+    transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=mark)
     if transfer is None:
         transfer = gateway.create_transfer(
             client, amount=payout.net, currency=services.CURRENCY, destination=account,
@@ -122,7 +132,7 @@ def _retry_later(payout: Payout, error: Exception) -> SendOutcome:
     return SendOutcome.UNREACHABLE
 
 
-def send_pending_transfers(batch: int = 10) -> SweepReport:
+def send_pending_transfers(batch: int = BATCH) -> SweepReport:
     """Send every pending Stripe transfer this run can claim, and say what was really sent."""
     counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0, SendOutcome.UNREACHABLE: 0}
     while not counts[SendOutcome.UNREACHABLE] and (claimed := claim(sa.true(), batch)):

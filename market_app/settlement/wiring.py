@@ -29,6 +29,8 @@ def connect(app: Flask) -> None:
                   options=jobs.JobOptions(retries=0))
     jobs.register(app, services.WEEKLY_RUN_JOB, services.run_week_payouts,
                   options=jobs.JobOptions(retries=3, retry_delay=120, retry_backoff=2.0))
+    # A payout run's transfers, once its payouts are committed (no retries: what it could not send, the sweep does).
+    jobs.register(app, transfers.SEND_JOB, transfers.send_transfers, options=jobs.JobOptions(retries=0))
     # Stripe transfers not confirmed when their payout was committed (Stripe down, or the worker died): sent again
     # until Stripe confirms or refuses them; one unanswered call per run while Stripe is down.
     jobs.register(app, transfers.SWEEP_JOB, transfers.sweep_transfers, periodic=jobs.crontab(minute="*/10"),

@@ -59,3 +59,17 @@ def test_backfill_writes_the_ledger_the_app_writes(books):
         _migration("2026_11_26_0011_ledger_product_days.py").roll_up(conn)
 
     assert _ledger() == live
+
+
+def test_rebuild_ledger_rollups_puts_back_what_the_sales_wrote(app, books):
+    written = _ledger()
+    # What a deploy can leave: product days missing for sales made while the old code ran, a day gone stale.
+    db.session.execute(sa.delete(LedgerProductDay))
+    db.session.execute(sa.update(LedgerDay).values(online_gross=LedgerDay.online_gross + 1))
+    assert _ledger() != written
+
+    result = app.test_cli_runner().invoke(args=["rebuild-ledger-rollups"])
+    again = app.test_cli_runner().invoke(args=["rebuild-ledger-rollups"])
+
+    assert (result.exit_code, result.output.strip(), again.exit_code) == (0, "ledger rollups rebuilt", 0)
+    assert _ledger() == written

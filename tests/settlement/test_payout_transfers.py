@@ -115,18 +115,18 @@ def test_transfer_stripe_did_not_take_in_the_weekly_run_is_sent_once_by_the_swee
     assert (paid["status"], paid["stripe_transfer_id"], paid["last_error"], paid["attempts"]) == (
         "paid", transfer.id, None, 3)
     assert (transfer.amount, transfer.currency, transfer.transfer_group) == (NET, "krw", paid["transfer_group"])
-    assert transfer.metadata.to_dict() == {"payout_id": str(paid["id"])}
+    assert transfer.metadata.to_dict()["payout_id"] == str(paid["id"])
 
 
 def test_worker_lost_after_the_payouts_commit_leaves_a_transfer_the_sweep_sends(
         client, shop, paid_order, account, stripe_client, monkeypatch):
     handed_over_last_week(client, shop, paid_order)
 
-    def worker_killed(_payout_ids):
+    def worker_killed(*_args, **_kwargs):
         raise RuntimeError("worker killed after the payouts' commit")
 
     with monkeypatch.context() as patched:
-        patched.setattr(transfers, "send_transfers", worker_killed)
+        patched.setattr(transfers, "claim", worker_killed)  # the send job dies before it claims anything
         assert _weekly_run(shop) == 1
 
     assert (_payout().status, _payout().claimed_at, _payout().attempts) == ("pending", None, 0)
@@ -281,10 +281,13 @@ def test_two_flask_cli_runs_started_together_send_each_transfer_once(app, shop, 
 
 @pytest.mark.committing
 def test_worker_sweep_pays_a_payout_stripe_was_down_for(client, shop, paid_order, account, stripe_at, stripe_client,
-                                                        worker, tmp_path):
+                                                        worker, tmp_path, monkeypatch):
     handed_over_last_week(client, shop, paid_order)
     with stripe_at(closed_port_url()):  # the app cannot reach Stripe; the worker, started before, can
-        assert _weekly_run(shop) == 1
+        with monkeypatch.context() as patched:
+            patched.setattr(jobs, "enqueue", lambda *_args, **_kwargs: None)  # the run's send job is lost
+            assert _weekly_run(shop) == 1
+        assert _sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
     assert _listed(client, shop)["status"] == "pending"
 
     with uow.unit_of_work():
