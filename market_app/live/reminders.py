@@ -91,8 +91,9 @@ def cancelled(session: LiveSession) -> Message:
 
 
 def told_of(session: LiveSession) -> list[int]:
-    """Who heard of the session so far: the followers told it was scheduled, and anyone already reminded."""
-    return who_was_told([f"live_scheduled:{session.id}"], [f"live_reminder:{session.id}:"])
+    """Who heard of the session so far, among those who would hear of it now (its subscribers and the stall's
+    followers): the followers told it was scheduled, and anyone already reminded."""
+    return who_was_told(audience(session), [f"live_scheduled:{session.id}"], [f"live_reminder:{session.id}:"])
 
 
 def withdraw(session: LiveSession) -> int:

@@ -83,12 +83,16 @@ def fan_out(user_ids: list[int], message: dict, then: list | None = None, batch_
     return len(user_ids)
 
 
-def who_was_told(keys: Iterable[str] = (), key_prefixes: Iterable[str] = ()) -> list[int]:
-    """The users holding a notification with one of these keys, or a key starting with one of these prefixes:
-    who heard of something that is now withdrawn."""
+def who_was_told(among: Iterable[int], keys: Iterable[str] = (), key_prefixes: Iterable[str] = ()) -> list[int]:
+    """Those among these users holding a notification with one of these keys, or a key starting with one of these
+    prefixes: who heard of something that is now withdrawn. Read by the (user, key) index, user by user."""
+    users = sorted(set(among))
+    if not users:
+        return []
     matches = [Notification.key.in_([key[:120] for key in keys])]
     matches += [Notification.key.startswith(prefix, autoescape=True) for prefix in key_prefixes]
-    return list(db.session.scalars(sa.select(Notification.user_id).where(sa.or_(*matches)).distinct()
+    return list(db.session.scalars(sa.select(Notification.user_id)
+                                   .where(Notification.user_id.in_(users), sa.or_(*matches)).distinct()
                                    .order_by(Notification.user_id)))
 
 
