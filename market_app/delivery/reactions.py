@@ -49,7 +49,14 @@ _SHOPPER_MESSAGES = {
 }
 
 
-def on_delivery_moved(delivery: Delivery, to_status: DeliveryStatus, note: str | None = None, **_kwargs) -> None:
+def on_delivery_moved(delivery: Delivery, to_status: DeliveryStatus, note: str | None = None,
+                      from_status: DeliveryStatus | None = None, **_kwargs) -> None:
+    if to_status == DeliveryStatus.REQUESTED and from_status is not None:  # a re-slot (from None: just opened)
+        notify([delivery.order.user_id], Message(
+            kind="delivery_rescheduled", key=f"delivery_rescheduled:{delivery.id}:{len(delivery.events)}",
+            title=f"배송 시간 변경 (주문 #{delivery.order_id})",
+            body=f"주문 #{delivery.order_id} 상품을 {_slot_text(delivery)}에 다시 배송합니다.", data=_data(delivery)))
+        return
     message = _SHOPPER_MESSAGES.get(to_status)
     if message is None:
         return

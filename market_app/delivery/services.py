@@ -210,8 +210,9 @@ def reslot(delivery: Delivery, slot_start: datetime, admin: User) -> Delivery:
         slots.move(booking, rules, slot, ("slot_start",))
     else:
         slots.take_place(delivery.market_id, slot, rules.slot_capacity, ("slot_start",))
-    _move(delivery, A.RESLOT, admin.id, f"new slot {slot.start.isoformat()}")
+    # The new slot first: the move's reactions tell the shopper (and the couriers) about this slot.
     delivery.slot_start, delivery.slot_end, delivery.courier_id = utc(slot.start), utc(slot.end), None
+    _move(delivery, A.RESLOT, admin.id, f"new slot {slot.start.isoformat()}")
     if delivery.ready_for_pickup:
         # The bag waits at the desk for a courier again, now for this slot: the market's couriers hear of it.
         delivery_ready.send(delivery)

@@ -168,7 +168,12 @@ def test_a_reslotted_ready_delivery_tells_the_couriers_again_once_per_slot(clien
     for headers in (couriers.first_headers, couriers.second_headers):
         newest, second, _first = _ready_notes(client, headers)  # newest first: one per slot it went out in
         assert local_start(last_slot) in newest["body"] and local_start(new_slot) in second["body"]
-    assert [n["kind"] for n in inbox(client, shop.headers)].count("delivery_ready") == 1  # the shopper: once
+    shopper = inbox(client, shop.headers)
+    assert [n["kind"] for n in shopper].count("delivery_ready") == 1  # the shopper: ready once
+    # ... and told each new time, newest first.
+    moved = [n["body"] for n in shopper if n["kind"] == "delivery_rescheduled"]
+    assert len(moved) == 2
+    assert local_start(last_slot) in moved[0] and local_start(new_slot) in moved[1]
 
 
 def test_a_failed_delivery_cancelled_by_the_admin_refunds_goods_and_fee_exactly(client, shop, couriers,
