@@ -54,6 +54,35 @@ class Shop:
     stands: list[Stand] = field(default_factory=list)
 
 
+@dataclass
+class RoleWorld:
+    """The base of the role-by-route matrices: a market with a merchant's active and pending stalls, a neighbour's
+    stall and a product, and one signed-in user per role (headers by role; "anonymous" has no token)."""
+
+    market: Market
+    stall: Stall
+    pending_stall: Stall
+    product: Product
+    users: dict
+    headers: dict
+    ids: dict  # what the matrices' URLs name: market, stall, pending_stall, product
+
+
+def role_world(make) -> RoleWorld:
+    market, other_market = make.market(), make.market()
+    merchant, other_merchant, shopper = make.user("상인"), make.user("옆가게"), make.user()
+    stall = make.stall(market, owner=merchant)
+    pending_stall = make.stall(market, owner=merchant, status="pending")
+    make.stall(market, owner=other_merchant)
+    product = make.product(stall)
+    users = {"shopper": shopper, "merchant": merchant, "other_merchant": other_merchant,
+             "market_admin": make.member(market, "admin"), "other_market_admin": make.member(other_market, "admin"),
+             "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
+    headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
+    ids = {"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id, "product": product.id}
+    return RoleWorld(market, stall, pending_stall, product, users, headers, ids)
+
+
 def next_slot_start(hours_ahead: int = 1) -> str:
     """The start of an open slot of a test market (DELIVERY): a whole hour, at least hours_ahead hours away."""
     now = datetime.now(UTC)

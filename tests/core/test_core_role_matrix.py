@@ -4,11 +4,10 @@ The world: market M with its admin, a courier, a merchant's active stall (with a
 another merchant's stall; market M2 with its own admin; and a plain shopper.
 """
 
-from dataclasses import dataclass
 
 import pytest
 
-from tests.helpers import every_row
+from tests.helpers import RoleWorld, every_row, role_world
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
 NOT_FOUND_TO_STRANGERS = {role: 404 for role in STRANGERS} | {"anonymous": 401}
@@ -45,27 +44,12 @@ CASES = [pytest.param(route, role, status, id=f"{route}-{role}")
          for route, (_m, _u, _b, refusals) in MATRIX.items() for role, status in refusals.items()]
 
 
-@dataclass
-class World:
-    ids: dict
-    headers: dict
-
-
 @pytest.fixture
-def world(make) -> World:
-    market, other_market = make.market(), make.market()
-    merchant, other_merchant, shopper = make.user("상인"), make.user("옆가게"), make.user()
-    stall = make.stall(market, owner=merchant)
-    pending_stall = make.stall(market, owner=merchant, status="pending")
-    make.stall(market, owner=other_merchant)
-    product = make.product(stall)
-    users = {"shopper": shopper, "merchant": merchant, "other_merchant": other_merchant,
-             "market_admin": make.member(market, "admin"), "other_market_admin": make.member(other_market, "admin"),
-             "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
-    headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
-    ids = {"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id, "product": product.id,
-           "shopper_email": shopper.email, "courier": users["courier"].id, "market_admin": users["market_admin"].id}
-    return World(ids, headers)
+def world(make) -> RoleWorld:
+    world = role_world(make)
+    world.ids |= {"shopper_email": world.users["shopper"].email, "courier": world.users["courier"].id,
+                  "market_admin": world.users["market_admin"].id}
+    return world
 
 
 def _fill(value, ids: dict):

@@ -1,11 +1,10 @@
 """Every dashboards route refused to every role that may not use it (nothing written), allowed to those who may,
 and a meta-test that no dashboards route is missing from the matrix."""
 
-from dataclasses import dataclass
 
 import pytest
 
-from tests.helpers import every_row
+from tests.helpers import RoleWorld, every_row, role_world
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
 ADMINS_ONLY = STRANGERS | {"merchant": 403}
@@ -29,25 +28,9 @@ ALLOWED = [pytest.param(name, role, id=f"{name}-{role}")
            for name, (_url, _refusals, allowed) in MATRIX.items() for role in allowed]
 
 
-@dataclass
-class World:
-    ids: dict
-    headers: dict
-
-
 @pytest.fixture
-def world(make) -> World:
-    market, other_market = make.market(), make.market()
-    merchant, other_merchant, shopper = make.user("상인"), make.user("옆가게"), make.user()
-    stall = make.stall(market, owner=merchant)
-    pending_stall = make.stall(market, owner=merchant, status="pending")
-    make.stall(market, owner=other_merchant)
-    make.product(stall)
-    users = {"shopper": shopper, "merchant": merchant, "other_merchant": other_merchant,
-             "market_admin": make.member(market, "admin"), "other_market_admin": make.member(other_market, "admin"),
-             "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
-    headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
-    return World({"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id}, headers)
+def world(make) -> RoleWorld:
+    return role_world(make)
 
 
 @pytest.mark.parametrize(("name", "role", "status"), CASES)

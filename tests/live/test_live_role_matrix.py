@@ -7,7 +7,6 @@ another merchant's stall; market M2 with its own admin; a shopper; a platform ad
 as any market's admin it cancels sessions and reads their stats, and what it did is checked).
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 
 from market_app.extensions import db
 from market_app.live.models import LiveOffer, LiveSession
-from tests.helpers import every_row
+from tests.helpers import RoleWorld, every_row, role_world
 from tests.live.helpers import soon
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
@@ -72,12 +71,6 @@ CASES = [pytest.param(route, role, status, id=f"{route}-{role}")
          for route, (_m, _u, _b, refusals) in MATRIX.items() for role, status in refusals.items()]
 
 
-@dataclass
-class World:
-    ids: dict
-    headers: dict
-
-
 def _session(stall, starts_in: float, product=None) -> LiveSession:
     starts = soon(starts_in)
     session = LiveSession(stall_id=stall.id, market_id=stall.market_id, title="방송", starts_at=starts,
@@ -90,26 +83,16 @@ def _session(stall, starts_in: float, product=None) -> LiveSession:
 
 
 @pytest.fixture
-def world(make, live) -> World:
-    market, other_market = make.market(), make.market()
-    merchant, other_merchant, shopper = make.user("상인"), make.user("옆가게"), make.user()
-    stall = make.stall(market, owner=merchant)
-    pending_stall = make.stall(market, owner=merchant, status="pending")
-    make.stall(market, owner=other_merchant)
-    product = make.product(stall)
-    session = _session(stall, 5, product)
-    live_session = _session(make.stall(market, owner=merchant), -10)  # the merchant's second stall is on air
+def world(make, live) -> RoleWorld:
+    world = role_world(make)
+    session = _session(world.stall, 5, world.product)
+    live_session = _session(make.stall(world.market, owner=world.users["merchant"]), -10)  # his second stall: on air
     live_session.status, live_session.started_at = "live", live_session.starts_at
     db.session.commit()
-    pending_session = _session(pending_stall, 60)
-    users = {"shopper": shopper, "merchant": merchant, "other_merchant": other_merchant,
-             "market_admin": make.member(market, "admin"), "other_market_admin": make.member(other_market, "admin"),
-             "courier": make.member(market, "courier"), "platform_admin": make.user(platform_admin=True)}
-    headers = {role: make.headers(user) for role, user in users.items()} | {"anonymous": {}}
-    ids = {"market": market.id, "stall": stall.id, "pending_stall": pending_stall.id, "product": product.id,
-           "session": session.id, "live_session": live_session.id, "pending_session": pending_session.id,
-           "platform_admin": users["platform_admin"].id}
-    return World(ids, headers)
+    pending_session = _session(world.pending_stall, 60)
+    world.ids |= {"session": session.id, "live_session": live_session.id, "pending_session": pending_session.id,
+                  "platform_admin": world.users["platform_admin"].id}
+    return world
 
 
 def _fill(value, ids: dict):
@@ -124,7 +107,7 @@ def _fill(value, ids: dict):
 
 
 
-def _call(client, world: World, route: str, role: str):
+def _call(client, world: RoleWorld, route: str, role: str):
     method, url, body, _ = MATRIX[route]
     return client.open("/api/v1" + _fill(url, world.ids), method=method, json=_fill(body, world.ids),
                        headers=world.headers[role])
