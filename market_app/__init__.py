@@ -5,7 +5,7 @@ from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from market_app.config import INSTANCE_DIR, Config
-from market_app.core import cache, health, jobs, logs, metrics, routing, secrets, security_headers, uow
+from market_app.core import cache, cache_front, health, jobs, logs, metrics, routing, secrets, security_headers, uow
 from market_app.core.auth import refuse_invalid_tokens, register_token_error_handlers
 from market_app.core.db import begin_before_sqlite_savepoints, engine_options
 from market_app.core.errors import register_error_handlers
@@ -23,9 +23,6 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
     secrets.check(app)  # before anything can sign a token with a weak key
-    if app.config["PROXY_FIX_X_FOR"]:
-        # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     app.json = OrjsonProvider(app)  # Korean stays readable in responses, keys in the schemas' order
     app.session_interface = NoCookieSession()  # bearer tokens only: no session cookie to sign and read per request
     routing.install(app.url_map)
@@ -41,14 +38,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         begin_before_sqlite_savepoints(db.engine)
-    cache.init_app(app)  # first of the request hooks: a cached public read needs none of the others
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     register_token_error_handlers(jwt)
     limiter.init_app(app)
     api.init_app(app)
     register_error_handlers(app)
-    security_headers.init_app(app)
+    fixed_security_headers = security_headers.init_app(app)
     app.before_request(refuse_invalid_tokens)
     app.teardown_request(lambda _error: uow.end())
     jobs.init_app(app)
@@ -56,6 +53,11 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     health.init_app(app)
+    cache_front.install(app, fixed_security_headers)  # cached public reads answered before Flask's hooks
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind nginx: the client's address (rate limits, logs) is the one the trusted proxies saw. Outermost,
+        # so that the cache's front door sees it too.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
 
 

@@ -20,14 +20,17 @@ from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from flask_caching import Cache
+from werkzeug.datastructures import MultiDict
 
 from market_app.core import versions
 from market_app.core.db import db
 
 log = logging.getLogger(__name__)
-_KEY = "public_cache"
+KEY = "public_cache"
+KEY_FROM_FRONT = "market_app.public_cache.key"  # environ: the key cache_front read the version for and missed
+FAILURE_FROM_FRONT = "market_app.public_cache.failure"  # environ: why cache_front could not read the version
 _SPECS = "public_cache.routes"
 CACHE_CONTROL = "public, no-cache"
 _KEPT_HEADERS = ("Content-Type", "X-Pagination")
@@ -72,13 +75,12 @@ class PublicCache:
 
 
 def init_app(app: Flask) -> None:
-    """Call before the other extensions that add before_request hooks (the rate limiter): hits skip them."""
+    """Hits are answered by core/cache_front.py before Flask; misses and requests with a token by public()."""
     config = app.config
     app.extensions[_SPECS] = {}
     if not config["PUBLIC_CACHE"]:
-        app.extensions[_KEY] = None
+        app.extensions[KEY] = None
         return
-    app.before_request(_serve_hit_first)
     settings = {"CACHE_DEFAULT_TIMEOUT": config["PUBLIC_CACHE_TIMEOUT_SECONDS"], "CACHE_KEY_PREFIX": "public:"}
     redis_url = config.get("PUBLIC_CACHE_REDIS_URL") or config.get("REDIS_URL")
     if redis_url:
@@ -88,7 +90,7 @@ def init_app(app: Flask) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         settings |= {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(directory),
                      "CACHE_THRESHOLD": config["PUBLIC_CACHE_MAX_FILES"]}
-    app.extensions[_KEY] = PublicCache(Cache(app, config=settings), config["PUBLIC_CACHE_LOCAL_ENTRIES"])
+    app.extensions[KEY] = PublicCache(Cache(app, config=settings), config["PUBLIC_CACHE_LOCAL_ENTRIES"])
 
 
 def _etag(body: bytes, headers: list[tuple[str, str]]) -> str:
@@ -111,10 +113,11 @@ class _Spec:
         self.scope, self.vary, self.when = scope, vary, when
 
 
-def _key(spec: _Spec, view_args: dict) -> str | None:
+def key_of(spec: _Spec, endpoint: str, view_args: dict, query_string: bytes, args: MultiDict | None) -> str | None:
     """The answer's key: its scope's version, what else it varies by, the route and its query; None when this
-    request's answer must not be stored (not the same for everyone, or a scope without a version)."""
-    if spec.when is not None and not spec.when():
+    request's answer must not be stored (not the same for everyone, or a scope without a version). args: the
+    query's arguments, needed only by a spec with a when()."""
+    if spec.when is not None and not spec.when(args):
         return None
     scope = spec.scope(view_args)
     version = versions.read(scope)
@@ -122,44 +125,17 @@ def _key(spec: _Spec, view_args: dict) -> str | None:
         return None
     varied = spec.vary(view_args, version) if spec.vary is not None else ""
     # The raw query: the same arguments in another order are only stored twice.
-    return f"{scope}:{version}:{varied}:{request.endpoint}:{view_args}:{request.query_string!r}"
+    return f"{scope}:{version}:{varied}:{endpoint}:{view_args}:{query_string!r}"
 
 
-_MISSED = "_public_cache_missed"
-
-
-def _spec_of(app: Flask, endpoint: str | None) -> _Spec | None:
+def spec_of(app: Flask, endpoint: str | None) -> _Spec | None:
+    """The cached route's spec (what public() was given), None for a route that is not cached."""
     specs = app.extensions[_SPECS]
     if endpoint not in specs:
         view = app.view_functions.get(endpoint)
         view = getattr(getattr(view, "view_class", None), "get", view)
         specs[endpoint] = getattr(view, "_public_cache", None)
     return specs[endpoint]
-
-
-def _to_be_redirected_to_https() -> bool:
-    """A plain-http request the security headers' hook (FORCE_HTTPS) will redirect: not answered here."""
-    return bool(current_app.config.get("FORCE_HTTPS")) and not (
-        current_app.debug or request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https")
-
-
-def _serve_hit_first() -> Response | None:
-    """Before any other hook (rate limits have none on these routes): an anonymous GET found in the cache is answered
-    at once. Anything else goes on to the view, where the decorator serves it (a request with a token is checked
-    first) or computes and stores it."""
-    if request.method != "GET" or "Authorization" in request.headers or _to_be_redirected_to_https():
-        return None
-    app = current_app._get_current_object()
-    cache = app.extensions.get(_KEY)
-    spec = _spec_of(app, request.endpoint) if cache is not None else None
-    if spec is None:
-        return None
-    key = _key(spec, request.view_args or {})
-    entry = cache.get(key) if key is not None else None
-    if entry is None:
-        g.setdefault(_MISSED, key)
-        return None
-    return _answer(entry)
 
 
 def this_minute(_view_args: dict, _version: int) -> str:
@@ -171,21 +147,25 @@ def this_minute(_view_args: dict, _version: int) -> str:
 def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | None = None,
            when: Callable[[], bool] | None = None):
     """Serve a public GET from the cache. scope(view_args) names what it shows (a core.versions scope); vary, if
-    given, adds what else the answer depends on besides the query (the time, for "open now"); when, if given, says
-    whether this request's answer is the same for everyone (else it is computed and not stored). Put it above the
+    given, adds what else the answer depends on besides the query (the time, for "open now"); when(args), if given,
+    says from the query's arguments whether this request's answer is the same for everyone (else it is computed and
+    not stored). Put it above the
     flask-smorest decorators: a hit skips argument parsing and dumping. Only 200 answers are stored."""
     spec = _Spec(scope, vary, when)
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            cache: PublicCache | None = current_app.extensions.get(_KEY)
+            cache: PublicCache | None = current_app.extensions.get(KEY)
             if cache is None:
                 return view(*args, **kwargs)
-            if _MISSED in g:
-                key, entry = g.pop(_MISSED), None  # looked up by _serve_hit_first already
+            failure = request.environ.pop(FAILURE_FROM_FRONT, None)
+            if failure is not None:
+                raise failure  # the database is down or hangs: once is enough to wait for it
+            if KEY_FROM_FRONT in request.environ:
+                key, entry = request.environ.pop(KEY_FROM_FRONT), None  # cache_front missed it already
             else:
-                key = _key(spec, kwargs)
+                key = key_of(spec, request.endpoint, kwargs, request.query_string, request.args)
                 entry = cache.get(key) if key is not None else None
             if key is None:
                 return view(*args, **kwargs)

@@ -32,6 +32,10 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def valid_request_id(given: str) -> bool:
+    return _VALID_ID.match(given) is not None
+
+
 def bind_request_id(request_id: str | None):
     """Stamp request_id on the log lines of this context (a job); returns the token for reset_request_id."""
     return _request_id.set(request_id or new_request_id())

@@ -2,9 +2,10 @@
 that allows nothing on JSON answers; pages declare their own CSP. HTTPS redirect and HSTS are configurable so that
 local http keeps working (HSTS is only ever sent on https requests)."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_talisman import Talisman
 
 # JSON answers load nothing and are never framed.
@@ -18,11 +19,50 @@ PAGE_POLICY = {"default-src": "'self'", "script-src": "'self'", "style-src": "'s
 view_headers = Talisman()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask) -> Callable[[str, bool], list[tuple[str, str]] | None]:
+    """Returns fixed_headers_for(path, https): the headers every answer of the route at path gets (for
+    core/cache_front.py, which answers without running Flask's hooks); None when they change per answer."""
     hsts_seconds = app.config["HSTS_SECONDS"]
-    Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=API_POLICY, frame_options="DENY",
-             strict_transport_security=hsts_seconds > 0, strict_transport_security_max_age=hsts_seconds,
-             strict_transport_security_include_subdomains=False, referrer_policy="strict-origin-when-cross-origin")
+    talisman = Talisman(app, force_https=app.config["FORCE_HTTPS"], content_security_policy=API_POLICY,
+                        frame_options="DENY", strict_transport_security=hsts_seconds > 0,
+                        strict_transport_security_max_age=hsts_seconds,
+                        strict_transport_security_include_subdomains=False,
+                        referrer_policy="strict-origin-when-cross-origin")
+    fixed: dict[tuple[str | None, bool], list[tuple[str, str]] | None] = {}
+
+    def fixed_headers() -> list[tuple[str, str]] | None:
+        """The current request's security headers, which depend only on its route and on https (the same test as
+        talisman's): asked of talisman once per route, by running its own hook on a blank response (it has no
+        public call for this). None when they change per answer (a CSP nonce)."""
+        https = request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+        key = (request.endpoint, https)
+        if key not in fixed:
+            if talisman._get_local_options()["content_security_policy_nonce_in"]:
+                fixed[key] = None
+            else:
+                response = Response()
+                blank = set(response.headers.keys())
+                talisman._set_response_headers(response)
+                fixed[key] = [(name, value) for name, value in response.headers.items() if name not in blank]
+        return fixed[key]
+
+    def set_fixed_headers(response: Response) -> Response:
+        headers = fixed_headers()
+        if headers is None:
+            return talisman._set_response_headers(response)
+        for name, value in headers:
+            response.headers[name] = value  # replaced, as talisman does
+        return response
+
+    # Talisman's own hook works the same headers out again for every answer: it is swapped for the remembered ones.
+    hooks = app.after_request_funcs[None]
+    hooks[hooks.index(talisman._set_response_headers)] = set_fixed_headers
+
+    def fixed_headers_for(path: str, https: bool) -> list[tuple[str, str]] | None:
+        with app.test_request_context(path, base_url="https://localhost" if https else "http://localhost"):
+            return fixed_headers()
+
+    return fixed_headers_for
 
 
 def origin(url: str) -> str:

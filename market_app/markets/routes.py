@@ -1,6 +1,5 @@
 """Market, member, stall and map routes."""
 
-from flask import request
 from flask.views import MethodView
 
 from market_app.core import cache, uow
@@ -42,9 +41,9 @@ def _market_scope(view_args: dict) -> str:
     return market_scope(view_args["market_id"])
 
 
-def _public_stall_list() -> bool:
+def _public_stall_list(args) -> bool:
     """Active stalls are the same list for everyone; other statuses are for the market's admins only."""
-    return request.args.get("status", "active") == "active"
+    return args.get("status", "active") == "active"
 
 
 @blp.route("/me")

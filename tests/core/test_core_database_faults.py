@@ -62,17 +62,19 @@ def test_login_with_the_database_down_is_a_503_not_a_500(app_on):
     assert_unavailable(resp)
 
 
-def test_database_that_accepts_and_never_answers_is_a_503_after_the_connect_timeout(app_on):
+@pytest.mark.parametrize("path", [f"{API}/markets", f"{API}/markets/1/stalls", f"{API}/stalls/1"])
+def test_database_that_accepts_and_never_answers_is_a_503_after_the_connect_timeout(app_on, path):
     with silent_server() as url:
         port = url.rsplit(":", 1)[1]
         app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{port}/hung", DATABASE_CONNECT_TIMEOUT_SECONDS=2)
 
         started = time.monotonic()
-        resp = app.test_client().get(f"{API}/markets")
+        resp = app.test_client().get(path)
         elapsed = time.monotonic() - started
 
     assert_unavailable(resp)
-    assert 1.5 < elapsed < QUICK
+    # One wait: a cached read's front door (core/cache_front.py) hands its failure on instead of Flask trying again.
+    assert 1.5 < elapsed < 3.5
 
 
 @pytest.fixture
