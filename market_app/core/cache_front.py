@@ -55,7 +55,10 @@ class CacheFront:
         secure = environ["wsgi.url_scheme"] == "https" or environ.get("HTTP_X_FORWARDED_PROTO") == "https"
         if not secure and self.app.config["FORCE_HTTPS"] and not self.app.debug:
             return self.wsgi_app(environ, start_response)  # flask-talisman redirects it
-        route = self._route(environ.get("PATH_INFO", "/"))
+        path = environ.get("PATH_INFO") or "/"
+        if not path.isascii():
+            path = path.encode("latin-1").decode(errors="replace")  # as werkzeug decodes it for Flask
+        route = self._route(path)
         if route is _NOT_CACHED:
             return self.wsgi_app(environ, start_response)
         query = environ.get("QUERY_STRING", "").encode("latin-1")
@@ -74,7 +77,7 @@ class CacheFront:
         headers += route.security_headers[secure]
         headers.append((logs.HEADER, request_id))
         start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
-        self._observe(environ, route, status, request_id, time.perf_counter() - started)
+        self._observe(environ, path, route, status, request_id, time.perf_counter() - started)
         return [body]
 
     def _route(self, path: str) -> _Route | object:
@@ -106,7 +109,8 @@ class CacheFront:
         if public_cache is None:
             return None
         spec = route.spec
-        args = MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)) if spec.when else None
+        # Parsed as werkzeug parses request.args.
+        args = MultiDict(parse_qsl(query.decode(errors="replace"), keep_blank_values=True)) if spec.when else None
         # The version is read like in the view: in an app context (the request's own in tests that hold one).
         own_context = not (has_app_context() and current_app._get_current_object() is self.app)
         context = self.app.app_context() if own_context else None
@@ -114,23 +118,20 @@ class CacheFront:
             context.push()
         try:
             key = cache.key_of(spec, route.endpoint, route.view_args, query, args)
+            entry = public_cache.get(key) if key is not None else None  # the shared store is the app's
         except Exception as error:  # the database unreachable: Flask's handlers answer it (a 503), not a retry
             environ[cache.FAILURE_FROM_FRONT] = error
             return None
         finally:
             if context is not None:
                 context.pop()
-        if key is None:
-            return None
-        entry = public_cache.get(key)
-        if entry is None:
+        if key is not None and entry is None:
             environ[cache.KEY_FROM_FRONT] = key
         return entry
 
-    def _observe(self, environ: dict, route: _Route, status: int, request_id: str, duration: float) -> None:
+    def _observe(self, environ: dict, path: str, route: _Route, status: int, request_id: str, duration: float) -> None:
         """The same access log line and latency sample as Flask's hooks write (core/logs.py, core/metrics.py)."""
         if logs.access_log.isEnabledFor(logging.INFO):
-            path = environ.get("PATH_INFO", "/")
             logs.access_log.info("GET %s %s", path, status, extra={
                 "method": "GET", "path": path, "route": route.rule, "status": status,
                 "duration_ms": round(duration * 1000, 2), "remote_addr": environ.get("REMOTE_ADDR"),

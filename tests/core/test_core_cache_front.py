@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import request_started
 
+from market_app import create_app
 from market_app.core.logs import HEADER
+from market_app.extensions import db
 from tests.core.test_core_observability import _json_line, _metrics, _sample
 from tests.helpers import API, assert_error
 
@@ -116,3 +118,20 @@ def test_what_is_not_a_cached_read_goes_on_to_flask(client, shop, flask_dispatch
     assert not_cached.status_code == 200
     assert_error(posted, 401)
     assert len(flask_dispatches) == 1 + 3
+
+
+@pytest.mark.committing  # the other instance reads what this test wrote
+def test_another_instance_answers_from_the_shared_store_before_flask(app, client, shop):
+    """Its own per-process table is empty: the front door finds the answer in the store the first one filled."""
+    other = create_app(dict(app.config) | {"PUBLIC_CACHE_OWN_CONNECTION": True})
+    dispatched = []
+    request_started.connect(lambda _sender, **_extra: dispatched.append(1), other, weak=False)
+    url = f"{API}/markets/{shop.market.id}/stalls"
+    first = client.get(url)
+
+    shared = other.test_client().get(url)
+
+    assert shared.status_code == 200 and shared.data == first.data
+    assert dispatched == []
+    with other.app_context():
+        db.engine.dispose()
