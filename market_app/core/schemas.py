@@ -4,7 +4,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load, validate, validates_schema
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 from market_app.core.fields import day
 
@@ -79,7 +80,43 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
         return _plain(lambda value: {str(k): None if v is None else str(v) for k, v in value.items()})
     if isinstance(field, fields.Enum) and field.by_value:
         return _plain(lambda value: value.value)
-    return lambda value: field.serialize(attribute, {attribute: value}, lambda obj, key, default: obj.get(key, default))
+
+    def asked(value):
+        return field.serialize(attribute, {attribute: value}, lambda obj, key, default: obj.get(key, default))
+
+    if type(field) is fields.Nested:
+        return _nested(field, asked)
+    if type(field) is fields.List:
+        each = _converter(field.inner, attribute)
+        return _plain(lambda value: [each(item) for item in value])
+    return asked
+
+
+def _nested(field: fields.Nested, asked: Callable) -> Callable:
+    """A nested schema of plain fields dumping mappings (a JSON column such as opening hours): its plan, applied to
+    the keys the mapping has (marshmallow leaves missing keys out). Objects, and schemas with hooks, dump defaults
+    or dotted attributes, are asked of marshmallow."""
+    schema = field.schema
+    plan = [(inner.data_key or name, inner.attribute or name, _converter(inner, inner.attribute or name))
+            for name, inner in schema.dump_fields.items()]
+    if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP] or any(
+            inner.dump_default is not missing or "." in attribute for inner, (_, attribute, _) in
+            zip(schema.dump_fields.values(), plan, strict=True)):
+        return asked
+
+    many = schema.many or field.many
+
+    def dump(value):
+        if value is None:
+            return None
+        items = value if many else (value,)
+        if not all(isinstance(item, Mapping) for item in items):
+            return asked(value)
+        dumped = [{key: convert(item[attribute]) for key, attribute, convert in plan if attribute in item}
+                  for item in items]
+        return dumped if many else dumped[0]
+
+    return dump
 
 
 _PLAIN_KINDS = {fields.Boolean: bool, fields.Integer: int, fields.Float: float, fields.String: str, fields.Url: str,

@@ -179,8 +179,8 @@ class MarketStalls(MethodView):
             access.require_market_admin(optional_user(), market)
         else:
             market = services.listing_market(market_id)
-        stmt, facts = services.stall_rows(market, STALL_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows])
+        stmt, params, facts = services.stall_rows(market, STALL_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params)
 
     @login_required
     @blp.arguments(StallSchema)
