@@ -129,11 +129,17 @@ class RowDumper:
     _mapping); the schema's computed attributes (open_now, sold_out...) come in a second mapping. The schema stays
     the one truth (and the OpenAPI document's); the listings' tests compare both dumps."""
 
-    def __init__(self, schema: Schema, computed: tuple[str, ...] = ()):
+    def __init__(self, schema: Schema, computed: tuple[str, ...] = (),
+                 converters: Mapping[str, Callable] | None = None):
+        """converters replace the field's own dump for some attributes: a custom field that needs the whole object
+        (a time shown in the row's market time zone: the caller computes the local time, the converter formats it),
+        or a computed value the caller dumps itself (a nested list dumped by the nested schema's own row dumper)."""
         self.plan = []
+        converters = converters or {}
         for name, field in schema.dump_fields.items():
             attribute = field.attribute or name
-            self.plan.append((field.data_key or name, attribute, _converter(field, attribute), attribute in computed))
+            convert = converters.get(attribute) or _converter(field, attribute)
+            self.plan.append((field.data_key or name, attribute, convert, attribute in computed))
         self.attributes = [attribute for _, attribute, _, own in self.plan if not own]
 
     def columns(self, table, *extra) -> list:
@@ -145,8 +151,19 @@ class RowDumper:
                 for key, attribute, convert, own in self.plan}
 
 
-def row_dumper(schema: Schema, computed: tuple[str, ...] = ()) -> RowDumper:
-    return RowDumper(schema, computed)
+def row_dumper(schema: Schema, computed: tuple[str, ...] = (),
+               converters: Mapping[str, Callable] | None = None) -> RowDumper:
+    return RowDumper(schema, computed, converters)
+
+
+def isoformat(value):
+    """A datetime as marshmallow's DateTime dumps it (ISO 8601), None as None: a converter for row_dumper."""
+    return None if value is None else value.isoformat()
+
+
+def as_dumped(value):
+    """A computed value already in its JSON shape: a converter for row_dumper."""
+    return value
 
 
 class ErrorSchema(Schema):
