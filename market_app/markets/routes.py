@@ -70,8 +70,8 @@ class Markets(MethodView):
     @blp.paginate(SelectPage)
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
-        stmt, facts = services.market_rows(MARKET_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows])
+        stmt, params, facts = services.market_rows(MARKET_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows], params)
 
     @login_required
     @blp.arguments(MarketSchema)
