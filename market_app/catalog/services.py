@@ -1,9 +1,11 @@
 """Product rules: owner edits, soft delete, per-stall listing and market-wide ranked search."""
 
+import functools
+
 import sqlalchemy as sa
 
 from market_app.catalog.models import Product
-from market_app.core.db import db, utcnow
+from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow
 from market_app.core.errors import NotFound
 from market_app.core.hangul import initials, match_rank, normalize
 from market_app.core.pagination import Rows
@@ -47,17 +49,6 @@ def stall_products_query(stall: Stall, available: bool | None = None, category: 
     return stmt.order_by(Product.name, Product.id)
 
 
-def _shoppable(market) -> sa.Select:
-    return (
-        sa.select(Product)
-        .join(Stall, Stall.id == Product.stall_id)
-        .where(Product.market_id == market.id, Product.deleted_at.is_(None), Product.available.is_(True),
-               Stall.status == StallStatus.ACTIVE)
-    )
-
-
-
-
 class RankedProducts:
     """Ranked product rows; flask-smorest's Page slices it and only that page is dumped."""
 
@@ -95,26 +86,46 @@ def _rank(query: str, tokens: list[str], name: str, description: str) -> int | N
     return MULTI_WORD_RANK_BASE + sum(token_ranks) if len(tokens) > 1 else None
 
 
+_PRODUCTS, _STALLS = Product.__table__, Stall.__table__
+
+
+@functools.lru_cache(maxsize=64)
+def _search_select(columns: tuple, category: bool, stall: bool, tokens: int | None) -> sa.Select:
+    """A market's shoppable products (available, not deleted, of active stalls) as plain rows, for one shape of the
+    search (tokens: how many words q has; None without q), built once: values are bound per request."""
+    needed = (_PRODUCTS.c.id, _PRODUCTS.c.name, _PRODUCTS.c.description, _PRODUCTS.c.stock)
+    stmt = (sa.select(*columns, *(column for column in needed if all(column is not c for c in columns)))
+            .select_from(_PRODUCTS.join(_STALLS, _STALLS.c.id == _PRODUCTS.c.stall_id))
+            .where(_PRODUCTS.c.market_id == sa.bindparam("market_id"), _PRODUCTS.c.deleted_at.is_(None),
+                   _PRODUCTS.c.available.is_(True), _STALLS.c.status == StallStatus.ACTIVE))
+    if category:
+        stmt = stmt.where(_PRODUCTS.c.category == sa.bindparam("category"))
+    if stall:
+        stmt = stmt.where(_PRODUCTS.c.stall_id == sa.bindparam("stall_id"))
+    if tokens is None:
+        return stmt.order_by(_PRODUCTS.c.name, _PRODUCTS.c.id)
+    # Any name that matches a token has that token's initials inside its own initials.
+    narrowing = [sa.or_(_PRODUCTS.c.name_initials.contains(sa.bindparam(f"initials_{n}"), escape=LIKE_ESCAPE),
+                        _PRODUCTS.c.description.contains(sa.bindparam(f"text_{n}"), escape=LIKE_ESCAPE))
+                 for n in range(tokens)]
+    narrowing.append(_PRODUCTS.c.name_initials.contains(sa.bindparam("initials"), escape=LIKE_ESCAPE))
+    return stmt.where(sa.or_(*narrowing))
+
+
 def search_products(market, columns: list, dump, q: str | None = None, category: str | None = None,
                     stall_id: int | None = None):
     """Without q: rows of columns (of products and stalls) by name, as core.pagination.Rows. With q: candidates
     narrowed in SQL by 초성, then ranked here. dump turns a page of rows into the response's items."""
-    columns = columns + [column for column in (Product.id, Product.name, Product.description, Product.stock)
-                         if all(column is not c for c in columns)]  # `is`: == on columns builds SQL
-    stmt = _shoppable(market)
-    if category:
-        stmt = stmt.where(Product.category == category)
-    if stall_id is not None:
-        stmt = stmt.where(Product.stall_id == stall_id)
+    params = {"market_id": market.id, "category": category, "stall_id": stall_id}
+    shape = (tuple(columns), bool(category), stall_id is not None)
     if not q or not q.strip():
-        return Rows(stmt.with_only_columns(*columns).order_by(Product.name, Product.id), dump)
+        return Rows(_search_select(*shape, None), dump, params)
     tokens = q.split()
-    # Any name that matches a token has that token's initials inside its own initials.
-    narrowing = [sa.or_(Product.name_initials.contains(initials(t), autoescape=True),
-                        Product.description.contains(t, autoescape=True)) for t in tokens]
-    narrowing.append(Product.name_initials.contains(initials(q), autoescape=True))
+    for n, token in enumerate(tokens):
+        params |= {f"initials_{n}": like_escaped(initials(token)), f"text_{n}": like_escaped(token)}
+    params["initials"] = like_escaped(initials(q))
     # The candidates' whole rows at once: a market has a few hundred products, and the page needs no second query.
-    rows = db.session.connection().execute(stmt.where(sa.or_(*narrowing)).with_only_columns(*columns)).all()
+    rows = db.session.connection().execute(_search_select(*shape, len(tokens)), params).all()
     ranked = []
     for row in rows:
         rank = _rank(q, tokens, row.name, row.description or "")

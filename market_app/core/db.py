@@ -42,6 +42,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+LIKE_ESCAPE = "/"
+
+
+def like_escaped(text: str) -> str:
+    """text for `column.contains(sa.bindparam(...), escape=LIKE_ESCAPE)`: what autoescape=True does to a literal,
+    for statements built once and bound per request (autoescape takes no bindparam)."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """Timestamps stored as UTC and always read back timezone-aware (SQLite forgets the zone)."""
 

@@ -1,7 +1,8 @@
 """Pagination of SQLAlchemy selects for flask-smorest's @paginate (JSON array + X-Pagination header)."""
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_smorest import Page
@@ -10,6 +11,7 @@ from market_app.core.db import db
 from market_app.core.schemas import Dumped
 
 _TOTAL = "_total_rows"
+_LIMIT, _OFFSET = "_page_limit", "_page_offset"
 
 
 @dataclass
@@ -19,6 +21,15 @@ class Rows:
 
     select: sa.Select
     dump: Callable[[list[sa.Row]], list[dict]]
+    params: dict = field(default_factory=dict)  # values of the select's bindparams: a select built once per shape
+
+
+@functools.lru_cache(maxsize=256)
+def _paged(select: sa.Select) -> sa.Select:
+    """The select with its total and bound LIMIT/OFFSET, built once per select (SQLAlchemy then finds its compiled
+    form by identity instead of building and hashing a new statement per request)."""
+    return (select.add_columns(sa.func.count().over().label(_TOTAL))
+            .limit(sa.bindparam(_LIMIT, type_=sa.Integer)).offset(sa.bindparam(_OFFSET, type_=sa.Integer)))
 
 
 class SelectPage(Page):
@@ -28,10 +39,7 @@ class SelectPage(Page):
     _rows: list | None = None
 
     def _page(self):
-        collection = self.collection
-        if isinstance(collection, Rows):
-            collection = collection.select.add_columns(sa.func.count().over().label(_TOTAL))
-        return collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
+        return self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
 
     @property
     def items(self):
@@ -41,7 +49,9 @@ class SelectPage(Page):
 
     def _page_rows(self) -> list:
         if self._rows is None:
-            self._rows = db.session.connection().execute(self._page()).all()  # Core: no ORM work per statement
+            params = self.collection.params | {_LIMIT: self.page_params.page_size, _OFFSET: self.page_params.first_item}
+            # Core: no ORM work per statement
+            self._rows = db.session.connection().execute(_paged(self.collection.select), params).all()
         return self._rows
 
     @property
@@ -54,4 +64,4 @@ class SelectPage(Page):
         else:
             stmt = self.collection
         count_stmt = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-        return db.session.scalar(count_stmt)
+        return db.session.scalar(count_stmt, self.collection.params if isinstance(self.collection, Rows) else None)

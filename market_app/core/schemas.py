@@ -4,7 +4,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load, validate, validates_schema
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 from market_app.core.fields import day
 
@@ -71,6 +72,8 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
     kind = _PLAIN_KINDS.get(type(field))  # exact types: a custom field keeps its own way of dumping
     if kind is not None and not getattr(field, "as_string", False):
         return _plain(kind)
+    if type(field) is fields.Boolean:
+        return as_dumped  # marshmallow 4 dumps a Boolean's value as it is
     if isinstance(field, fields.DateTime) and type(field) in (fields.DateTime, fields.AwareDateTime) \
             and field.format in (None, "iso"):
         return _plain(lambda value: value.isoformat())
@@ -79,11 +82,46 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
         return _plain(lambda value: {str(k): None if v is None else str(v) for k, v in value.items()})
     if isinstance(field, fields.Enum) and field.by_value:
         return _plain(lambda value: value.value)
-    return lambda value: field.serialize(attribute, {attribute: value}, lambda obj, key, default: obj.get(key, default))
+
+    def asked(value):
+        return field.serialize(attribute, {attribute: value}, lambda obj, key, default: obj.get(key, default))
+
+    if type(field) is fields.Nested:
+        return _nested(field, asked)
+    if type(field) is fields.List:
+        each = _converter(field.inner, attribute)
+        return _plain(lambda value: [each(item) for item in value])
+    return asked
 
 
-_PLAIN_KINDS = {fields.Boolean: bool, fields.Integer: int, fields.Float: float, fields.String: str, fields.Url: str,
-                fields.Email: str}
+def _nested(field: fields.Nested, asked: Callable) -> Callable:
+    """A nested schema of plain fields dumping mappings (a JSON column such as opening hours): its plan, applied to
+    the keys the mapping has (marshmallow leaves missing keys out). Objects, and schemas with hooks, dump defaults
+    or dotted attributes, are asked of marshmallow."""
+    schema = field.schema
+    plan = [(inner.data_key or name, inner.attribute or name, _converter(inner, inner.attribute or name))
+            for name, inner in schema.dump_fields.items()]
+    if schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP] or any(
+            inner.dump_default is not missing or "." in attribute for inner, (_, attribute, _) in
+            zip(schema.dump_fields.values(), plan, strict=True)):
+        return asked
+
+    many = schema.many or field.many
+
+    def dump(value):
+        if value is None:
+            return None
+        items = value if many else (value,)
+        if not all(isinstance(item, Mapping) for item in items):
+            return asked(value)
+        dumped = [{key: convert(item[attribute]) for key, attribute, convert in plan if attribute in item}
+                  for item in items]
+        return dumped if many else dumped[0]
+
+    return dump
+
+
+_PLAIN_KINDS = {fields.Integer: int, fields.Float: float, fields.String: str, fields.Url: str, fields.Email: str}
 
 
 class RowDumper:
@@ -92,24 +130,64 @@ class RowDumper:
     _mapping); the schema's computed attributes (open_now, sold_out...) come in a second mapping. The schema stays
     the one truth (and the OpenAPI document's); the listings' tests compare both dumps."""
 
-    def __init__(self, schema: Schema, computed: tuple[str, ...] = ()):
+    def __init__(self, schema: Schema, computed: tuple[str, ...] = (),
+                 converters: Mapping[str, Callable] | None = None):
+        """converters replace the field's own dump for some attributes: a custom field that needs the whole object
+        (a time shown in the row's market time zone: the caller computes the local time, the converter formats it),
+        or a computed value the caller dumps itself (a nested list dumped by the nested schema's own row dumper)."""
         self.plan = []
+        converters = converters or {}
         for name, field in schema.dump_fields.items():
             attribute = field.attribute or name
-            self.plan.append((field.data_key or name, attribute, _converter(field, attribute), attribute in computed))
+            convert = converters.get(attribute) or _converter(field, attribute)
+            self.plan.append((field.data_key or name, attribute, convert, attribute in computed))
         self.attributes = [attribute for _, attribute, _, own in self.plan if not own]
+        self._dump = self._compiled({attribute: _PLAIN_KINDS.get(type(field)) for name, field
+                                     in schema.dump_fields.items() if (attribute := field.attribute or name)
+                                     not in converters and not getattr(field, "as_string", False)})
+
+    def _compiled(self, kinds: dict[str, type | None]) -> Callable[[Mapping, Mapping], dict]:
+        """The plan as one generated function (as dataclasses and namedtuple make theirs): one dict display, no call
+        per value whose type already is what the field dumps (an int for an Integer, a str for a String), the
+        field's converter for the others. Same result as applying the plan value by value."""
+        names = {}
+        entries = []
+        for n, (key, attribute, convert, own) in enumerate(self.plan):
+            names[f"_c{n}"] = convert
+            source = f"{'computed' if own else 'row'}[{attribute!r}]"
+            kind = kinds.get(attribute)
+            if convert is as_dumped:
+                entries.append(f"{key!r}: {source}")
+            elif kind is not None:
+                names[f"_k{n}"] = kind
+                entries.append(f"{key!r}: (_v if (_v := {source}).__class__ is _k{n} else _c{n}(_v))")
+            else:
+                entries.append(f"{key!r}: _c{n}({source})")
+        code = "def dump(row, computed):\n    return {" + ", ".join(entries) + "}\n"
+        exec(compile(code, f"<row dumper of {len(entries)} fields>", "exec"), names)  # noqa: S102 (our own source)
+        return names["dump"]
 
     def columns(self, table, *extra) -> list:
         """The table's columns the schema shows, then extra (what computed values are made from)."""
         return [table.c[attribute] for attribute in self.attributes if attribute in table.c] + list(extra)
 
     def __call__(self, row: Mapping, computed: Mapping = MappingProxyType({})) -> dict:
-        return {key: convert(computed[attribute] if own else row[attribute])
-                for key, attribute, convert, own in self.plan}
+        return self._dump(row, computed)
 
 
-def row_dumper(schema: Schema, computed: tuple[str, ...] = ()) -> RowDumper:
-    return RowDumper(schema, computed)
+def row_dumper(schema: Schema, computed: tuple[str, ...] = (),
+               converters: Mapping[str, Callable] | None = None) -> RowDumper:
+    return RowDumper(schema, computed, converters)
+
+
+def isoformat(value):
+    """A datetime as marshmallow's DateTime dumps it (ISO 8601), None as None: a converter for row_dumper."""
+    return None if value is None else value.isoformat()
+
+
+def as_dumped(value):
+    """A computed value already in its JSON shape: a converter for row_dumper."""
+    return value
 
 
 class ErrorSchema(Schema):

@@ -41,10 +41,14 @@ def replace_settings(market: Market, data: dict) -> DeliverySettings:
     return settings
 
 
-def rules_for(market: Market, settings: DeliverySettings | None = None) -> Rules:
-    settings = settings if settings is not None else settings_of(market)
+def _key(market, settings: DeliverySettings) -> tuple:
     # updated_at is in the key too: a database emptied and refilled reuses ids and versions, never timestamps.
-    key = (market.id, settings.version, settings.updated_at, market.timezone, market.lat, market.lng)
+    return market.id, settings.version, settings.updated_at, market.timezone, market.lat, market.lng
+
+
+def rules_for(market: Market | sa.Row, settings: DeliverySettings | None = None) -> Rules:
+    settings = settings if settings is not None else settings_of(market)
+    key = _key(market, settings)
     rules = _RULES_CACHE.get(key)
     if rules is None:
         if len(_RULES_CACHE) >= _RULES_CACHE_SIZE:
@@ -60,16 +64,26 @@ def rules_for(market: Market, settings: DeliverySettings | None = None) -> Rules
     return rules
 
 
-def market_and_rules(market_id: int) -> tuple[Market, Rules] | None:
-    """The market and its rules in one query (the quote's and the slot list's only read besides the slot loads)."""
-    row = db.session.execute(
-        sa.select(Market, DeliverySettings).outerjoin(DeliverySettings, DeliverySettings.market_id == Market.id)
-        .where(Market.id == market_id)
-    ).first()
-    if row is None:
+_MARKETS, _SETTINGS = Market.__table__, DeliverySettings.__table__
+# What the rules' key needs of the market and its settings, as plain values (no ORM objects), in one statement built
+# once; the settings' whole row is read only when the rules are not cached yet.
+_MARKET_AND_VERSION = (
+    sa.select(_MARKETS.c.id, _MARKETS.c.timezone, _MARKETS.c.lat, _MARKETS.c.lng,
+              _SETTINGS.c.id.label("settings_id"), _SETTINGS.c.version, _SETTINGS.c.updated_at)
+    .select_from(_MARKETS.outerjoin(_SETTINGS, _SETTINGS.c.market_id == _MARKETS.c.id))
+    .where(_MARKETS.c.id == sa.bindparam("market_id"))
+)
+
+
+def market_and_rules(market_id: int) -> tuple[sa.Row, Rules] | None:
+    """The market (id, timezone, lat, lng) and its rules in one query (the quote's and the slot list's only read
+    besides the slot loads; a second one reads the settings when their version is not compiled yet)."""
+    market = db.session.execute(_MARKET_AND_VERSION, {"market_id": market_id}).first()
+    if market is None:
         return None
-    market, settings = row
-    return market, rules_for(market, settings)
+    version, updated_at = (market.version, market.updated_at) if market.settings_id is not None else (0, None)
+    rules = _RULES_CACHE.get((market.id, version, updated_at, market.timezone, market.lat, market.lng))
+    return market, rules if rules is not None else rules_for(market, settings_of(market))
 
 
 def terms_for_cart(market: Market, subtotal: int) -> DeliveryTerms:

@@ -49,11 +49,15 @@ def open_slot(rules: Rules, moment: datetime | None, now: datetime, path: tuple[
     raise error
 
 
+_LOADS = SlotLoad.__table__
+# Built once (a quote and a slot list are asked on every basket change): the market and the window are bound.
+_LOADS_BETWEEN = sa.select(_LOADS.c.slot_start, _LOADS.c.taken).where(
+    _LOADS.c.market_id == sa.bindparam("market_id"), _LOADS.c.slot_start >= sa.bindparam("first"),
+    _LOADS.c.slot_start <= sa.bindparam("last"))
+
+
 def loads_between(market_id: int, first: datetime, last: datetime) -> dict[datetime, int]:
-    rows = db.session.execute(
-        sa.select(SlotLoad.slot_start, SlotLoad.taken)
-        .where(SlotLoad.market_id == market_id, SlotLoad.slot_start >= utc(first), SlotLoad.slot_start <= utc(last))
-    ).all()
+    rows = db.session.execute(_LOADS_BETWEEN, {"market_id": market_id, "first": utc(first), "last": utc(last)})
     return {start: taken for start, taken in rows}
 
 

@@ -1,10 +1,14 @@
 """Reading sessions: the public schedule of a market or a stall, and the sales figures of one session."""
 
+import functools
+from collections import defaultdict
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from market_app.catalog.models import Product
 from market_app.core.db import db, utcnow
 from market_app.core.timeutil import local_date, local_day_bounds
 from market_app.live.models import LiveKind, LiveOffer, LiveSession, LiveStatus, LiveViewer
@@ -18,19 +22,91 @@ def with_details(stmt: sa.Select) -> sa.Select:
                         so.selectinload(LiveSession.offers).joinedload(LiveOffer.product))
 
 
+_SESSIONS, _OFFERS, _STALLS = LiveSession.__table__, LiveOffer.__table__, Stall.__table__
+TIMEZONE = "stall.market.timezone"  # the row's key of the market's time zone (the schema's attribute)
+LOCAL_TIMES = ("starts_at", "ends_at", "started_at", "ended_at", "cancelled_at")
+
+
+def _window(market_timezone: str, from_: date | None, to: date | None, now: datetime | None) -> dict:
+    first_day = from_ or local_date(now or utcnow(), market_timezone)
+    window_start, _ = local_day_bounds(first_day, first_day, market_timezone)
+    window_end = local_day_bounds(to, to, market_timezone)[1] if to is not None else None
+    return {"window_start": window_start, "window_end": window_end}
+
+
+@functools.lru_cache(maxsize=64)
+def _schedule_select(columns: tuple, by_stall: bool, until: bool, status: bool, kind: bool) -> sa.Select:
+    """schedule_query's statement as plain rows for one shape of the schedule, built once (values bound)."""
+    markets = Market.__table__
+    stmt = (sa.select(*columns, _STALLS.c.name.label("stall.name"), markets.c.timezone.label(TIMEZONE))
+            .select_from(_SESSIONS.join(_STALLS, _STALLS.c.id == _SESSIONS.c.stall_id)
+                         .join(markets, markets.c.id == _STALLS.c.market_id))
+            .where(_STALLS.c.status == StallStatus.ACTIVE, _SESSIONS.c.ends_at > sa.bindparam("window_start")))
+    owner = _SESSIONS.c.stall_id if by_stall else _SESSIONS.c.market_id
+    stmt = stmt.where(owner == sa.bindparam("owner_id"))
+    if until:
+        stmt = stmt.where(_SESSIONS.c.starts_at < sa.bindparam("window_end"))
+    stmt = stmt.where(_SESSIONS.c.status == sa.bindparam("status") if status
+                      else _SESSIONS.c.status != LiveStatus.CANCELLED)
+    if kind:
+        stmt = stmt.where(_SESSIONS.c.kind == sa.bindparam("kind"))
+    return stmt.order_by(_SESSIONS.c.starts_at, _SESSIONS.c.id)
+
+
+def schedule_rows(market_id: int, market_timezone: str, columns: list, *, stall_id: int | None = None,
+                  from_: date | None = None, to: date | None = None, status: LiveStatus | None = None,
+                  kind: LiveKind | None = None, now: datetime | None = None) -> tuple[sa.Select, dict]:
+    """schedule_query as plain rows of columns (of sessions) with their stall's name and market's time zone: the
+    statement and the values to bind."""
+    stmt = _schedule_select(tuple(columns), stall_id is not None, to is not None, status is not None,
+                            kind is not None)
+    params = _window(market_timezone, from_, to, now) | {
+        "owner_id": stall_id if stall_id is not None else market_id, "status": status, "kind": kind}
+    return stmt, params
+
+
+_OFFER_ROWS = (
+    sa.select(_OFFERS.c.live_session_id, _OFFERS.c.product_id, Product.__table__.c.name.label("product.name"),
+              Product.__table__.c.unit.label("product.unit"), Product.__table__.c.price.label("product.price"),
+              _OFFERS.c.live_price, _OFFERS.c.quantity_cap, _OFFERS.c.per_shopper_limit, _OFFERS.c.sold)
+    .join(Product.__table__, Product.__table__.c.id == _OFFERS.c.product_id)
+    .where(_OFFERS.c.live_session_id.in_(sa.bindparam("session_ids", expanding=True)))
+    .order_by(_OFFERS.c.live_session_id, _OFFERS.c.id)
+)
+
+
+def offer_rows(session_ids: list[int]) -> dict[int, list[sa.Row]]:
+    """The sessions' offers with their products, by session, in offer order: one query for a page."""
+    by_session = defaultdict(list)
+    if session_ids:
+        for row in db.session.connection().execute(_OFFER_ROWS, {"session_ids": session_ids}):
+            by_session[row.live_session_id].append(row)
+    return by_session
+
+
+def offer_facts(row: sa.Row) -> dict:
+    """What the offer schema computes for a row: remaining (LiveOffer.remaining)."""
+    return {"remaining": max(0, row.quantity_cap - row.sold)}
+
+
+def local_times(row: sa.Row) -> dict:
+    """The row's times in its market's time zone (LiveSessionSchema's LocalDateTime)."""
+    zone = ZoneInfo(row._mapping[TIMEZONE])
+    mapping = row._mapping
+    return {name: None if mapping[name] is None else mapping[name].astimezone(zone) for name in LOCAL_TIMES}
+
+
 def schedule_query(market: Market, *, stall: Stall | None = None, from_: date | None = None, to: date | None = None,
                    status: LiveStatus | None = None, kind: LiveKind | None = None,
                    now: datetime | None = None) -> sa.Select:
     """Sessions of the market's active stalls (or of one stall) that overlap the market's local days from..to, by
     start time. Without from: from today on; without status: all but the cancelled ones."""
-    first_day = from_ or local_date(now or utcnow(), market.timezone)
-    window_start, _ = local_day_bounds(first_day, first_day, market.timezone)
+    window = _window(market.timezone, from_, to, now)
     stmt = (sa.select(LiveSession).join(LiveSession.stall)
-            .where(Stall.status == StallStatus.ACTIVE, LiveSession.ends_at > window_start))
+            .where(Stall.status == StallStatus.ACTIVE, LiveSession.ends_at > window["window_start"]))
     stmt = stmt.where(LiveSession.stall_id == stall.id) if stall else stmt.where(LiveSession.market_id == market.id)
     if to is not None:
-        _, window_end = local_day_bounds(to, to, market.timezone)
-        stmt = stmt.where(LiveSession.starts_at < window_end)
+        stmt = stmt.where(LiveSession.starts_at < window["window_end"])
     if status is not None:
         stmt = stmt.where(LiveSession.status == status)
     else:

@@ -7,9 +7,11 @@ from flask.views import MethodView
 from market_app.core import cache, uow, versions
 from market_app.core.auth import login_required, optional_user, signed_in_user
 from market_app.core.blueprint import Blueprint
-from market_app.core.pagination import SelectPage
+from market_app.core.pagination import Rows, SelectPage
+from market_app.core.schemas import as_dumped, isoformat, row_dumper
 from market_app.extensions import limiter
 from market_app.live import access, audience, feed, queries, services
+from market_app.live.models import LiveSession
 from market_app.live.schemas import (
     EndSchema,
     FollowSchema,
@@ -19,15 +21,21 @@ from market_app.live.schemas import (
     LiveSessionSchema,
     LiveSessionUpdateSchema,
     LiveStatsSchema,
+    OfferSchema,
     ScheduleQueryArgsSchema,
     SubscriptionSchema,
     ViewersSchema,
 )
-from market_app.markets.services import get_market
+from market_app.markets.services import get_market, listing_market
 
 blp = Blueprint("live", __name__, url_prefix="/api/v1",
                 description="Live commerce: broadcasts and flash sales, the schedule, its calendar feed, reminders")
 CALENDAR = "text/calendar"
+offer_json = row_dumper(OfferSchema(), computed=("remaining",))
+session_json = row_dumper(LiveSessionSchema(), computed=(*queries.LOCAL_TIMES, "offers"),
+                          converters={"offers": as_dumped} | dict.fromkeys(queries.LOCAL_TIMES, isoformat))
+SESSION_COLUMNS = session_json.columns(LiveSession.__table__,
+                                       *(LiveSession.__table__.c[name] for name in queries.LOCAL_TIMES))
 
 
 def _heartbeat_limit() -> str:
@@ -40,6 +48,14 @@ def _calendar(body: bytes) -> Response:
     response.set_etag(feed.etag(body))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
+
+
+def _schedule_items(rows: list) -> list[dict]:
+    """A page of schedule rows dumped as LiveSessionSchema dumps sessions, with their offers (one query)."""
+    offers = queries.offer_rows([row.id for row in rows])
+    return [session_json(row._mapping, queries.local_times(row) | {
+        "offers": [offer_json(offer._mapping, queries.offer_facts(offer)) for offer in offers[row.id]]})
+        for row in rows]
 
 
 def _session(session_id: int):
@@ -58,7 +74,9 @@ class MarketSchedule(MethodView):
     @blp.errors(404)
     def get(self, args, market_id):
         """The market's live sessions and flash sales by start time (from today unless from/to are given)"""
-        return queries.schedule_query(get_market(market_id), **args)
+        market = listing_market(market_id)
+        stmt, params = queries.schedule_rows(market.id, market.timezone, SESSION_COLUMNS, **args)
+        return Rows(stmt, _schedule_items, params)
 
 
 @blp.route("/markets/<int:market_id>/live-sessions.ics")
@@ -81,7 +99,9 @@ class StallSessions(MethodView):
     def get(self, args, stall_id):
         """A stall's live sessions and flash sales by start time"""
         stall = access.visible_stall(optional_user(), stall_id)
-        return queries.schedule_query(stall.market, stall=stall, **args)
+        stmt, params = queries.schedule_rows(stall.market_id, stall.market.timezone, SESSION_COLUMNS,
+                                             stall_id=stall.id, **args)
+        return Rows(stmt, _schedule_items, params)
 
     @login_required
     @blp.arguments(LiveSessionCreateSchema)

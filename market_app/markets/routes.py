@@ -69,8 +69,8 @@ class Markets(MethodView):
     @blp.paginate(SelectPage)
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
-        stmt, facts = services.market_rows(MARKET_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows])
+        stmt, params, facts = services.market_rows(MARKET_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows], params)
 
     @login_required
     @blp.arguments(MarketSchema)
@@ -178,8 +178,8 @@ class MarketStalls(MethodView):
             access.require_market_admin(optional_user(), market)
         else:
             market = services.listing_market(market_id)
-        stmt, facts = services.stall_rows(market, STALL_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows])
+        stmt, params, facts = services.stall_rows(market, STALL_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params)
 
     @login_required
     @blp.arguments(StallSchema)

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.accounts.services import normalize_email
-from market_app.core.db import db, utcnow
+from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
 from market_app.markets.models import (
@@ -51,20 +51,33 @@ def get_stall(stall_id: int) -> Stall | None:
 
 
 def market_rows(columns: list, q: str | None = None, region: str | None = None,
-                lat: float | None = None, lng: float | None = None) -> tuple[sa.Select, Callable]:
+                lat: float | None = None, lng: float | None = None) -> tuple[sa.Select, dict, Callable]:
     """The market list as plain rows of columns (and nearness when asked from a point), nearest first from lat/lng,
-    else by name; and a function giving each row's computed values (distance_km)."""
+    else by name: its statement, the values to bind, and a function giving each row's computed values
+    (distance_km)."""
+    near = lat is not None and lng is not None
+    params = {"q": like_escaped(q) if q else None, "region": like_escaped(region) if region else None}
+    if near:
+        # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
+        params |= {"lat": lat, "lng": lng, "squeeze": math.cos(math.radians(lat)) ** 2}
+    return _market_rows_select(tuple(columns), bool(q), bool(region), near), params, _distance if near else _no_distance
+
+
+@functools.lru_cache(maxsize=16)
+def _market_rows_select(columns: tuple, q: bool, region: bool, near: bool) -> sa.Select:
+    """market_rows' statement for one shape of the list, built once: its values are bound per request."""
+    markets = Market.__table__
     stmt = sa.select(*columns)
     if q:
-        stmt = stmt.where(Market.name.contains(q, autoescape=True))
+        stmt = stmt.where(markets.c.name.contains(sa.bindparam("q"), escape=LIKE_ESCAPE))
     if region:
-        stmt = stmt.where(Market.region.contains(region, autoescape=True))
-    if lat is not None and lng is not None:
-        # Equirectangular distance orders correctly at city scale and runs on SQLite and PostgreSQL alike.
-        squeeze = math.cos(math.radians(lat))
-        nearness = (Market.lat - lat) * (Market.lat - lat) + (Market.lng - lng) * (Market.lng - lng) * squeeze**2
-        return stmt.add_columns(nearness.label("nearness")).order_by(nearness, Market.id), _distance
-    return stmt.order_by(Market.name, Market.id), _no_distance
+        stmt = stmt.where(markets.c.region.contains(sa.bindparam("region"), escape=LIKE_ESCAPE))
+    if near:
+        lat, lng = sa.bindparam("lat", type_=sa.Float), sa.bindparam("lng", type_=sa.Float)
+        nearness = ((markets.c.lat - lat) * (markets.c.lat - lat)
+                    + (markets.c.lng - lng) * (markets.c.lng - lng) * sa.bindparam("squeeze", type_=sa.Float))
+        return stmt.add_columns(nearness.label("nearness")).order_by(nearness, markets.c.id)
+    return stmt.order_by(markets.c.name, markets.c.id)
 
 
 def _distance(row: sa.Row) -> dict:
@@ -197,17 +210,44 @@ def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, ca
 
 
 def _with(columns: list, *needed) -> list:
+    """columns, then those of needed (table columns) not among them: each selected (and parsed) once."""
     return columns + [column for column in needed if all(column is not c for c in columns)]  # `is`: == builds SQL
 
 
-def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE,
-               **filters) -> tuple[sa.Select, Callable]:
-    """The stall list as plain rows of columns (of stalls) and a function giving each row's computed values
-    (open_now, has_payout_account) for the schema's row dumper."""
+_STALLS = Stall.__table__
+
+
+@functools.lru_cache(maxsize=64)
+def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool | None) -> sa.Select:
+    """stalls_query's statement for one shape of the stall list, built once: its values are bound per request."""
+    stmt = sa.select(*_with(list(columns), _STALLS.c.hours, _STALLS.c.stripe_account_id)).where(
+        _STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == sa.bindparam("status"))
+    if category:
+        stmt = stmt.where(_STALLS.c.category == sa.bindparam("category"))
+    if q:
+        pattern = sa.bindparam("q")
+        stmt = stmt.where(sa.or_(_STALLS.c.name.contains(pattern, escape=LIKE_ESCAPE),
+                                 _STALLS.c.description.contains(pattern, escape=LIKE_ESCAPE)))
+    if open_now is not None:
+        periods = StallOpeningPeriod.__table__
+        open_period = sa.exists().where(
+            periods.c.stall_id == _STALLS.c.id, periods.c.weekday == sa.bindparam("weekday"),
+            periods.c.opens_minute <= sa.bindparam("minute"), periods.c.closes_minute > sa.bindparam("minute"))
+        stmt = stmt.where(open_period if open_now else ~open_period)
+    return stmt.order_by(_STALLS.c.name, _STALLS.c.id)
+
+
+def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE, category: str | None = None,
+               q: str | None = None, open_now: bool | None = None) -> tuple[sa.Select, dict, Callable]:
+    """The stall list (as stalls_query filters it) as plain rows of columns (of stalls): its statement, the values
+    to bind, and a function giving each row's computed values (open_now, has_payout_account) for the schema's row
+    dumper."""
     now = utcnow()
-    stmt = stalls_query(market, status=status, now=now, **filters).with_only_columns(
-        *_with(columns, Stall.hours, Stall.stripe_account_id))
-    return stmt, _stall_facts(market.timezone, now)
+    weekday, minute = local_weekday_minute(now, market.timezone)
+    params = {"market_id": market.id, "status": status, "category": category,  # those the shape uses are bound
+              "q": like_escaped(q) if q else None, "weekday": weekday, "minute": minute}
+    return (_stall_rows_select(tuple(columns), bool(category), bool(q), open_now), params,
+            _stall_facts(market.timezone, now))
 
 
 def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
@@ -224,6 +264,13 @@ _MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_hei
     Market.id == sa.bindparam("market_id"))
 
 
+@functools.lru_cache(maxsize=8)
+def _map_stalls_select(columns: tuple) -> sa.Select:
+    return (sa.select(*_with(list(columns), _STALLS.c.hours, _STALLS.c.stripe_account_id))
+            .where(_STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == StallStatus.ACTIVE)
+            .order_by(_STALLS.c.aisle, _STALLS.c.id))
+
+
 def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Callable]:
     """The map: the market's size, its active stalls in aisle order as plain rows of columns (of stalls), and the
     function giving each row's computed values."""
@@ -231,9 +278,7 @@ def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Calla
     market = connection.execute(_MAP_MARKET, {"market_id": market_id}).first()
     if market is None:
         raise NotFound("Market not found.")
-    rows = connection.execute(
-        sa.select(*_with(columns, Stall.hours, Stall.stripe_account_id))
-        .where(Stall.market_id == market.id, Stall.status == StallStatus.ACTIVE).order_by(Stall.aisle, Stall.id)).all()
+    rows = connection.execute(_map_stalls_select(tuple(columns)), {"market_id": market.id}).all()
     about = {"market_id": market.id, "name": market.name, "width": market.map_width, "height": market.map_height}
     return about, rows, _stall_facts(market.timezone, utcnow())
 

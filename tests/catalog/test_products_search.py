@@ -96,3 +96,13 @@ def test_search_narrows_by_stall(client, make, shop):
 
 def test_rejected_search_in_unknown_market_is_404(client):
     assert client.get("/api/v1/markets/999999/products?q=배추").status_code == 404
+
+
+@pytest.mark.parametrize("q", ["%", "_", "/", "%고기", "ㄷ_"])
+def test_like_wildcards_in_q_match_themselves_only(client, make, shop, q):
+    make.product(shop.stall, name="돼지고기")
+    make.product(shop.stall, name="100% 국산 고기", description="a_b / c")
+
+    names = _search(client, shop.market, q)
+
+    assert "돼지고기" not in names

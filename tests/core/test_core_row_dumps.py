@@ -76,3 +76,36 @@ def test_the_market_list_is_what_the_market_schema_dumps(client, make):
     assert [{**m, "distance_km": None} for m in near] == MarketSchema(many=True).dump(
         sorted(markets, key=lambda m: [row["id"] for row in near].index(m.id)))
     assert all(m["distance_km"] is not None for m in near)
+
+
+def test_the_row_dumper_converts_every_value_as_marshmallow_does():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from marshmallow import fields
+
+    from market_app.core.schemas import BaseSchema, row_dumper
+    from market_app.markets.models import StallStatus
+    from market_app.markets.schemas import HoursSchema
+
+    class Mixed(BaseSchema):
+        number = fields.Integer()
+        text = fields.String()
+        flag = fields.Boolean()
+        ratio = fields.Float()
+        when = fields.DateTime()
+        hours = fields.Nested(HoursSchema, allow_none=True)
+        tags = fields.List(fields.String())
+        renamed = fields.Integer(attribute="other", data_key="shown")
+
+    rows = [
+        {"number": True, "text": StallStatus.ACTIVE, "flag": 1, "ratio": 3, "when": datetime(2026, 1, 2, tzinfo=UTC),
+         "hours": {"mon": "09:00-18:00", "sun": None, "xyz": "?"}, "tags": ["a", 2], "other": 7.0},
+        {"number": 5, "text": "문자", "flag": False, "ratio": 0.5, "when": None, "hours": None, "tags": None,
+         "other": None},
+    ]
+    dump = row_dumper(Mixed())
+
+    for row in rows:
+        assert dump(row) == Mixed().dump(SimpleNamespace(**row))
+        assert [type(v) for v in dump(row).values()] == [type(v) for v in Mixed().dump(SimpleNamespace(**row)).values()]

@@ -6,8 +6,11 @@ import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from market_app.extensions import db
 from market_app.live.models import LiveSession
+from market_app.live.schemas import LiveSessionSchema
 from tests.live.helpers import API, iso, soon
 
 
@@ -111,13 +114,39 @@ def test_a_page_of_the_schedule_reads_sessions_offers_and_stalls_in_a_few_querie
             "title": f"방송 {n}", "starts_at": iso(starts), "ends_at": iso(starts + timedelta(minutes=30)),
             "offers": [{"product_id": product.id, "live_price": 4000, "quantity_cap": 3},
                        {"product_id": veg.product.id, "live_price": 2000, "quantity_cap": 3}]})
+    url = f"{API}/markets/{shop.market.id}/live-sessions"  # before counting: the market's id is expired by now
     with count_queries() as statements:
-        resp = client.get(f"{API}/markets/{shop.market.id}/live-sessions")
+        resp = client.get(url)
 
     assert len(resp.json) == 6 and all(len(s["offers"]) == 2 for s in resp.json)
-    # One of them is the public read cache's version (read on a connection of its own in production).
-    assert len(statements) <= 6, statements
-    url = f"{API}/markets/{shop.market.id}/live-sessions"
+    # 1 the public read cache's version (read on a connection of its own in production), 2 the market, 3 the page of
+    # session rows with their stalls' names, market's time zone and the total, 4 the page's offers with products.
+    assert len(statements) == 4, statements
     with count_queries() as statements:
         assert client.get(url).json == resp.json
     assert len(statements) == 1 and "cache_versions" in statements[0]  # the same page again: from the cache
+
+
+def test_the_schedule_is_what_the_session_schema_dumps(client, shop, live):
+    veg, fish = shop.stands
+    started = live.schedule(veg, starts_in=10, offers=[
+        {"product_id": veg.product.id, "live_price": 2000, "quantity_cap": 4, "per_shopper_limit": 2}])
+    live.start(started, veg)
+    live.schedule(fish, starts_in=90, kind="flash", stream_url=None, description="마감 떨이",
+                  offers=[{"product_id": fish.product.id, "live_price": 4000, "quantity_cap": 3}])
+    live.schedule(veg, starts_in=300, offers=[])
+    cancelled = live.schedule(fish, starts_in=180)
+    live.act(cancelled, "cancel", fish.headers, {"reason": "재료 소진"})
+
+    def dumped(*where) -> list[dict]:
+        db.session.expire_all()
+        sessions = db.session.scalars(sa.select(LiveSession).where(*where)
+                                      .order_by(LiveSession.starts_at, LiveSession.id))
+        return LiveSessionSchema(many=True).dump(list(sessions))
+
+    market_url = f"{API}/markets/{shop.market.id}/live-sessions"
+    assert client.get(market_url).json == dumped(LiveSession.status != "cancelled")
+    cancelled_only = client.get(market_url, query_string={"status": "cancelled"}).json
+    assert cancelled_only == dumped(LiveSession.status == "cancelled")
+    stall_only = client.get(f"{API}/stalls/{veg.stall.id}/live-sessions").json
+    assert stall_only == dumped(LiveSession.stall_id == veg.stall.id)

@@ -52,6 +52,15 @@ def test_stalls_filter_by_text_in_name_or_description(client, make):
     assert _names(client.get(f"/api/v1/markets/{market.id}/stalls?q=갈치")) == ["바다 수산"]
 
 
+def test_like_wildcards_in_the_stall_text_filter_match_themselves_only(client, make):
+    market = make.market()
+    make.stall(market, name="할머니 떡집")
+    make.stall(market, name="100% 국산", description="a_b / c")
+
+    for q in ("%", "_", "/"):
+        assert _names(client.get(f"/api/v1/markets/{market.id}/stalls", query_string={"q": q})) == ["100% 국산"], q
+
+
 def test_open_now_filter_splits_open_and_closed_stalls_by_seoul_time(client, make):
     market = make.market(timezone="Asia/Seoul")
     make.stall(market, name="지금 여는 가게", hours=_every_day_from_now(-60, 60))
