@@ -36,7 +36,8 @@ def _window(market_timezone: str, from_: date | None, to: date | None, now: date
 
 @functools.lru_cache(maxsize=64)
 def _schedule_select(columns: tuple, by_stall: bool, until: bool, status: bool, kind: bool) -> sa.Select:
-    """schedule_query's statement as plain rows for one shape of the schedule, built once (values bound)."""
+    """The schedule's statement for one shape (by market or stall, with or without an end day, a status, a kind),
+    built once; the values are bound per request."""
     markets = Market.__table__
     stmt = (sa.select(*columns, _STALLS.c.name.label("stall.name"), markets.c.timezone.label(TIMEZONE))
             .select_from(_SESSIONS.join(_STALLS, _STALLS.c.id == _SESSIONS.c.stall_id)
@@ -56,8 +57,9 @@ def _schedule_select(columns: tuple, by_stall: bool, until: bool, status: bool, 
 def schedule_rows(market_id: int, market_timezone: str, columns: list, *, stall_id: int | None = None,
                   from_: date | None = None, to: date | None = None, status: LiveStatus | None = None,
                   kind: LiveKind | None = None, now: datetime | None = None) -> tuple[sa.Select, dict]:
-    """schedule_query as plain rows of columns (of sessions) with their stall's name and market's time zone: the
-    statement and the values to bind."""
+    """Sessions of the market's active stalls (or of one stall) that overlap the market's local days from..to, by
+    start time (without from: from today on; without status: all but the cancelled ones), as plain rows of columns
+    with their stall's name and market's time zone: the statement and the values to bind."""
     stmt = _schedule_select(tuple(columns), stall_id is not None, to is not None, status is not None,
                             kind is not None)
     params = _window(market_timezone, from_, to, now) | {
@@ -94,26 +96,6 @@ def local_times(row: sa.Row) -> dict:
     zone = ZoneInfo(row._mapping[TIMEZONE])
     mapping = row._mapping
     return {name: None if mapping[name] is None else mapping[name].astimezone(zone) for name in LOCAL_TIMES}
-
-
-def schedule_query(market: Market, *, stall: Stall | None = None, from_: date | None = None, to: date | None = None,
-                   status: LiveStatus | None = None, kind: LiveKind | None = None,
-                   now: datetime | None = None) -> sa.Select:
-    """Sessions of the market's active stalls (or of one stall) that overlap the market's local days from..to, by
-    start time. Without from: from today on; without status: all but the cancelled ones."""
-    window = _window(market.timezone, from_, to, now)
-    stmt = (sa.select(LiveSession).join(LiveSession.stall)
-            .where(Stall.status == StallStatus.ACTIVE, LiveSession.ends_at > window["window_start"]))
-    stmt = stmt.where(LiveSession.stall_id == stall.id) if stall else stmt.where(LiveSession.market_id == market.id)
-    if to is not None:
-        stmt = stmt.where(LiveSession.starts_at < window["window_end"])
-    if status is not None:
-        stmt = stmt.where(LiveSession.status == status)
-    else:
-        stmt = stmt.where(LiveSession.status != LiveStatus.CANCELLED)
-    if kind is not None:
-        stmt = stmt.where(LiveSession.kind == kind)
-    return with_details(stmt.order_by(LiveSession.starts_at, LiveSession.id))
 
 
 def session_detail(session_id: int) -> LiveSession | None:
