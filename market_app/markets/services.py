@@ -191,24 +191,6 @@ def suspend_stall(stall: Stall, reason: str | None = None) -> Stall:
     return stall
 
 
-def stalls_query(market: Market, *, status: StallStatus = StallStatus.ACTIVE, category: str | None = None,
-                 q: str | None = None, open_now: bool | None = None, now: datetime | None = None) -> sa.Select:
-    stmt = sa.select(Stall).where(Stall.market_id == market.id, Stall.status == status)
-    if category:
-        stmt = stmt.where(Stall.category == category)
-    if q:
-        stmt = stmt.where(sa.or_(Stall.name.contains(q, autoescape=True),
-                                 Stall.description.contains(q, autoescape=True)))
-    if open_now is not None:
-        weekday, minute = local_weekday_minute(now or utcnow(), market.timezone)
-        open_period = sa.exists().where(
-            StallOpeningPeriod.stall_id == Stall.id, StallOpeningPeriod.weekday == weekday,
-            StallOpeningPeriod.opens_minute <= minute, StallOpeningPeriod.closes_minute > minute,
-        )
-        stmt = stmt.where(open_period if open_now else ~open_period)
-    return stmt.order_by(Stall.name, Stall.id)
-
-
 def _with(columns: list, *needed) -> list:
     """columns, then those of needed (table columns) not among them: each selected (and parsed) once."""
     return columns + [column for column in needed if all(column is not c for c in columns)]  # `is`: == builds SQL
@@ -219,7 +201,7 @@ _STALLS = Stall.__table__
 
 @functools.lru_cache(maxsize=64)
 def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool | None) -> sa.Select:
-    """stalls_query's statement for one shape of the stall list, built once: its values are bound per request."""
+    """stall_rows' statement for one shape of the stall list, built once: its values are bound per request."""
     stmt = sa.select(*_with(list(columns), _STALLS.c.hours, _STALLS.c.stripe_account_id)).where(
         _STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == sa.bindparam("status"))
     if category:
@@ -238,11 +220,13 @@ def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool |
 
 
 def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE, category: str | None = None,
-               q: str | None = None, open_now: bool | None = None) -> tuple[sa.Select, dict, Callable]:
-    """The stall list (as stalls_query filters it) as plain rows of columns (of stalls): its statement, the values
+               q: str | None = None, open_now: bool | None = None,
+               now: datetime | None = None) -> tuple[sa.Select, dict, Callable]:
+    """The market's stalls of a status, by name: of a category, matching q in their name or description, open (or
+    closed) now in the market's time zone, as plain rows of columns (of stalls). Returns the statement, the values
     to bind, and a function giving each row's computed values (open_now, has_payout_account) for the schema's row
     dumper."""
-    now = utcnow()
+    now = now or utcnow()
     weekday, minute = local_weekday_minute(now, market.timezone)
     params = {"market_id": market.id, "status": status, "category": category,  # those the shape uses are bound
               "q": like_escaped(q) if q else None, "weekday": weekday, "minute": minute}

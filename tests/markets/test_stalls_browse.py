@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from market_app.extensions import db
-from market_app.markets.services import stalls_query
+from market_app.markets.models import Stall
+from market_app.markets.services import stall_rows
 
 SEOUL = ZoneInfo("Asia/Seoul")
 EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -88,7 +89,8 @@ def test_overnight_hours_are_open_after_midnight_and_closed_at_closing_time(make
 
     def open_at(*local) -> list[str]:
         now = datetime(*local, tzinfo=SEOUL).astimezone(UTC)
-        return [s.name for s in db.session.scalars(stalls_query(market, open_now=True, now=now))]
+        stmt, params, _facts = stall_rows(market, [Stall.name], open_now=True, now=now)
+        return list(db.session.scalars(stmt, params))
 
     assert open_at(2026, 11, 27, 23, 0) == ["포장마차"]  # Friday night
     assert open_at(2026, 11, 28, 1, 0) == ["포장마차"]  # Saturday 01:00, still Friday's night
