@@ -20,16 +20,9 @@ from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.core.money import MAX_PAYMENT_WON, MIN_PAYMENT_WON
 from market_app.markets.models import Market, StallStatus
-from market_app.orders import cart, hooks, reservations, stock
-from market_app.orders.models import (
-    Fulfillment,
-    IdempotencyClaim,
-    Order,
-    OrderItem,
-    OrderStatus,
-    StallOrder,
-    StallOrderStatus,
-)
+from market_app.orders import cart, hooks, placement, reservations, stock
+from market_app.orders.models import Fulfillment, IdempotencyClaim, Order, OrderStatus
+from market_app.orders.placement import PlacedItem, PlacedOrder, PlacedStallOrder
 from market_app.orders.pricing import PricedLine, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
@@ -165,34 +158,31 @@ def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
     return reference, intent
 
 
-def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str, body_hash: str) -> Order:
+def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str,
+                 body_hash: str) -> PlacedOrder:
     delivery, charge = checkout.delivery or {}, checkout.delivery_charge
-    order = Order(
+    now = utcnow()
+    order = PlacedOrder(
         reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
-        subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, discount=0, total=checkout.total,
-        note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
-        delivery_lng=delivery.get("lng"), delivery_slot_start=charge.slot_start if charge else None,
+        subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, total=checkout.total, note=checkout.note,
+        delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"), delivery_lng=delivery.get("lng"),
+        delivery_slot_start=charge.slot_start if charge else None,
         delivery_slot_end=charge.slot_end if charge else None,
         delivery_distance_km=charge.distance_km if charge else None,
         delivery_zone_km=charge.zone_up_to_km if charge else None,
-        idempotency_key=idempotency_key, request_hash=body_hash,
-        expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
+        idempotency_key=idempotency_key, request_hash=body_hash, created_at=now,
+        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
     )
     by_stall: dict[int, list[PricedLine]] = {}
     for line in checkout.lines:
         by_stall.setdefault(line.product.stall_id, []).append(line)
     for stall_id, lines in sorted(by_stall.items()):
-        # The stall itself too: the response shows its name without reading it again.
-        stall_order = StallOrder(stall_id=stall_id, stall=lines[0].product.stall,
-                                 subtotal=sum(line.line_total for line in lines), status=StallOrderStatus.PENDING)
-        stall_order.items = [
-            OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
-                      unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
-                      line_total=line.line_total, live_session_id=line.live_session_id)
-            for line in lines
-        ]
-        stall_order.add_event(None, StallOrderStatus.PENDING.value, user.id, None)
-        order.stall_orders.append(stall_order)
+        items = [PlacedItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
+                            unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
+                            line_total=line.line_total, live_session_id=line.live_session_id)
+                 for line in lines]
+        order.stall_orders.append(PlacedStallOrder(stall_id=stall_id, stall=lines[0].product.stall,
+                                                   subtotal=sum(item.line_total for item in items), items=items))
     return order
 
 
@@ -220,9 +210,10 @@ def _key_in_use():
                    {"headers": {"Idempotency-Key": ["in use by a request still running"]}})
 
 
-def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bool]:
+def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order | PlacedOrder, bool]:
     """Place the order described by data (or the saved cart), or find the one this key already placed.
-    Returns (order, created). The caller commits."""
+    Returns (order, created): a new order as the PlacedOrder written (its payment set), a replay as the Order
+    loaded. The caller commits."""
     body_hash = request_hash(data)
     replay = _claim_key(user, idempotency_key, body_hash)
     if replay is not None:
@@ -235,17 +226,20 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bo
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
     reservations.reserve(checkout, order)
-    db.session.add(order)
-    db.session.flush()
-    payment = payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
-    # The response shows the order as written: nothing to read back (a new payment has no refunds).
-    so.attributes.set_committed_value(order, "payment", payment)
-    so.attributes.set_committed_value(payment, "refunds", [])
-    db.session.execute(sa.update(IdempotencyClaim).where(IdempotencyClaim.user_id == user.id,
-                                                         IdempotencyClaim.idempotency_key == idempotency_key)
-                       .values(order_id=order.id))
+    placement.write(order, actor_id=user.id)
+    reservations.record(checkout, order)
+    order.payment = payments.record_order_payment(intent, market_id=order.market_id, order_id=order.id)
+    db.session.execute(_point_claim(), {"claim_user": user.id, "claim_key": idempotency_key, "order_id": order.id})
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
     metrics.count_order_placed()
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart
         cart.clear(user, checkout.market)
     return order, True
+
+
+@functools.cache
+def _point_claim() -> sa.Update:
+    claims = IdempotencyClaim.__table__
+    return (sa.update(claims).where(claims.c.user_id == sa.bindparam("claim_user"),
+                                    claims.c.idempotency_key == sa.bindparam("claim_key"))
+            .values(order_id=sa.bindparam("order_id")))
