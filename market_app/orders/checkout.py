@@ -97,9 +97,8 @@ def _load_line(market: Market, index: int, product_id: int, quantity: int, produ
     return product
 
 
-def prepare(data: dict, shopper: User) -> Checkout:
-    """Everything that can be checked before money or stock is touched."""
-    market = db.session.get(Market, data["market_id"])
+def prepare(data: dict, shopper: User, market: Market | None) -> Checkout:
+    """Everything that can be checked before money or stock is touched (market: the one data names, or None)."""
     if market is None:
         raise InvalidInput("market_id", "No such market.")
     items = data["items"]
@@ -127,19 +126,26 @@ def prepare(data: dict, shopper: User) -> Checkout:
     return checkout
 
 
-def _refuse_hoarding(user: User, market: Market) -> None:
+def _market_with_unpaid_orders(user: User, market_id: int) -> tuple[Market | None, int]:
+    """The market, and how many unpaid orders the shopper has in it, in one statement. Every unpaid order counts,
+    also one past its deadline not yet expired (e.g. Stripe refused the cancel): it still holds its stock. Read after
+    the key's claim, which on PostgreSQL took the lock of this shopper in this market (on SQLite the database's
+    write lock): orders placed at once under different keys cannot all see room left."""
+    row = db.session.execute(_market_and_unpaid(), {"market_id": market_id, "shopper_id": user.id}).first()
+    return (None, 0) if row is None else (row[0], row[1])
+
+
+@functools.cache
+def _market_and_unpaid() -> sa.Select:
+    unpaid = (sa.select(sa.func.count()).select_from(Order)
+              .where(Order.user_id == sa.bindparam("shopper_id"), Order.market_id == Market.id,
+                     Order.status == OrderStatus.PENDING_PAYMENT).scalar_subquery())
+    return sa.select(Market, unpaid).where(Market.id == sa.bindparam("market_id"))
+
+
+def _refuse_hoarding(open_unpaid: int) -> None:
     """Unpaid orders hold stock: a shopper cannot keep a stall's whole stock reserved with order after order."""
     limit = current_app.config["MAX_UNPAID_ORDERS_PER_MARKET"]
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Count under a lock of this shopper in this market (the app's only advisory lock: (user id, market id)),
-        # so orders placed at once under different keys cannot all see room left. On SQLite the key's claim has
-        # already taken the database's write lock.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(user.id, market.id)))
-    # Every unpaid order counts, also one past its deadline not yet expired (e.g. Stripe refused the cancel): it
-    # still holds its stock.
-    open_unpaid = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Order)
-        .where(Order.user_id == user.id, Order.market_id == market.id, Order.status == OrderStatus.PENDING_PAYMENT))
     if open_unpaid >= limit:
         raise Conflict(f"You already have {open_unpaid} unpaid orders at this market: pay or cancel one first.",
                        {"json": {"market_id": [f"at most {limit} unpaid orders at a time"]}})
@@ -186,11 +192,16 @@ def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key
     return order
 
 
-def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None:
+def _claim_key(user: User, idempotency_key: str, body_hash: str, market_id: int) -> Order | None:
     """Take the key before Stripe is called, in one statement. A concurrent request with the same key waits here
     until this transaction ends; it then finds the order this one placed (returned for the replay), or takes the key
-    if this one rolled back. Returns the replayed order, or None when the key is ours."""
-    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow()}
+    if this one rolled back. Returns the replayed order, or None when the key is ours.
+
+    On PostgreSQL the same statement first takes the lock of this shopper in this market (the app's only advisory
+    lock: (user id, market id), held to the end of the transaction), so the unpaid orders counted next are counted
+    with every concurrent order of theirs in this market committed or rolled back. On SQLite the claim's INSERT
+    takes the database's write lock, which does the same."""
+    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow(), "market_id": market_id}
     claimed = db.session.execute(_claim(db.session.get_bind().dialect.name), params).first()
     if claimed is None:
         return find_replay(user, idempotency_key, body_hash) or _key_in_use()
@@ -199,10 +210,16 @@ def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None
 
 @functools.cache
 def _claim(dialect: str) -> sa.Insert:
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(IdempotencyClaim)
-    return (insert.values(user_id=sa.bindparam("user_id"), idempotency_key=sa.bindparam("idempotency_key"),
-                          created_at=sa.bindparam("created_at"))
-            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(IdempotencyClaim.id))
+    claims = IdempotencyClaim.__table__
+    columns = [claims.c.user_id, claims.c.idempotency_key, claims.c.created_at]
+    if dialect == "postgresql":
+        lock = sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("user_id", type_=sa.Integer),
+                                                       sa.bindparam("market_id", type_=sa.Integer))).subquery()
+        values = sa.select(*(sa.bindparam(column.name, type_=column.type) for column in columns)).select_from(lock)
+        insert = postgresql.insert(claims).from_select(columns, values)
+    else:
+        insert = sqlite.insert(claims).values({column.name: sa.bindparam(column.name) for column in columns})
+    return insert.on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(claims.c.id)
 
 
 def _key_in_use():
@@ -215,14 +232,15 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order | P
     Returns (order, created): a new order as the PlacedOrder written (its payment set), a replay as the Order
     loaded. The caller commits."""
     body_hash = request_hash(data)
-    replay = _claim_key(user, idempotency_key, body_hash)
+    replay = _claim_key(user, idempotency_key, body_hash, data["market_id"])
     if replay is not None:
         return replay, False
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
-    checkout = prepare(data, user)
-    _refuse_hoarding(user, checkout.market)
+    market, open_unpaid = _market_with_unpaid_orders(user, data["market_id"])
+    checkout = prepare(data, user, market)
+    _refuse_hoarding(open_unpaid)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
     reservations.reserve(checkout, order)
