@@ -247,17 +247,8 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order | P
     placement.write(order, actor_id=user.id)
     reservations.record(checkout, order)
     order.payment = payments.record_order_payment(intent, market_id=order.market_id, order_id=order.id)
-    db.session.execute(_point_claim(), {"claim_user": user.id, "claim_key": idempotency_key, "order_id": order.id})
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
     metrics.count_order_placed()
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart
         cart.clear(user, checkout.market)
     return order, True
-
-
-@functools.cache
-def _point_claim() -> sa.Update:
-    claims = IdempotencyClaim.__table__
-    return (sa.update(claims).where(claims.c.user_id == sa.bindparam("claim_user"),
-                                    claims.c.idempotency_key == sa.bindparam("claim_key"))
-            .values(order_id=sa.bindparam("order_id")))

@@ -38,7 +38,7 @@ def _listed(statements: list[str]) -> str:
     return "\n".join(" ".join(statement.split())[:160] for statement in statements)
 
 
-def test_placing_a_pickup_order_from_three_stalls_sends_13_statements_on_postgresql_17_on_sqlite(
+def test_placing_a_pickup_order_from_three_stalls_sends_9_statements_on_postgresql_17_on_sqlite(
         client, busy_market, open_stand, sent):
     shop = busy_market
     untracked = open_stand(shop.market, "대파", 2000, stock=None)  # stock not tracked: nothing to take, no UPDATE
@@ -52,13 +52,13 @@ def test_placing_a_pickup_order_from_three_stalls_sends_13_statements_on_postgre
     # cannot all pass the unpaid-order cap; SQLite's write lock is taken by the claim), 3 the market with the
     # shopper's unpaid orders in it (the cap), 4 the three products with their stalls, 5 the live offers on air for
     # them (live prices), 6 the product search's cache version (stock changes), 7 the two tracked products' stock
-    # taken in one conditional UPDATE (the untracked one is not written), 8 the order, 9 its three stall orders, 10
-    # its three items, 11 the stall orders' first timeline events, 12 the payment, 13 the claim pointed at the
-    # order. Nothing is read back after the commit: the body is dumped from what was written. 8-12 are Core inserts
-    # (orders/placement.py, no unit of work); 9 and 10 return the new ids in the rows' order, one statement each on
-    # PostgreSQL, one per row on SQLite (which cannot promise RETURNING's order for many rows): two more statements
-    # each for 9 and 10.
-    expected = {"postgresql": 13, "sqlite": 17}[db.engine.dialect.name]
+    # taken in one conditional UPDATE (the untracked one is not written), 8 the order's rows (orders/placement.py:
+    # on PostgreSQL one statement of CTEs inserting the order, its three stall orders, its three items and the stall
+    # orders' first timeline events, and pointing the claim at the order), 9 the payment. Nothing is read back
+    # after the commit: the body is dumped from what was written. On SQLite 8 is the order, its stall orders and
+    # items one row at a time (RETURNING the ids of many rows in order is not promised there), the events, the
+    # claim: nine statements instead of one.
+    expected = {"postgresql": 9, "sqlite": 17}[db.engine.dialect.name]
     assert len(statements) == expected, _listed(statements)
     assert sum("UPDATE products" in statement for statement in statements) == 1
     assert [part["stall_name"] for part in resp.json["stall_orders"]] == [
