@@ -1,9 +1,9 @@
-"""An order being placed, as plain values, and its rows written with Core inserts (one statement per table).
+"""An order being placed, as plain values, and its rows written with Core (on PostgreSQL in one statement).
 
 Checkout builds a PlacedOrder from the priced basket, the reservation participants take what it holds (reserve), its
 rows are written here, then the participants write their own rows pointing at them (record), and the 201 body is
-dumped from it. The ORM's unit of work is not used for these rows: it cost more Python than every statement of
-the order together. Nothing of the order is in the session afterwards; later requests load it as an Order."""
+dumped from it. The ORM's unit of work is not used for these rows: flushing them was about a quarter of an
+order's Python (bench/README.md). Nothing of the order is in the session afterwards; later requests load an Order."""
 
 import functools
 from dataclasses import dataclass, field
