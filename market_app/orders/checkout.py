@@ -97,8 +97,9 @@ def _load_line(market: Market, index: int, product_id: int, quantity: int, produ
     return product
 
 
-def prepare(data: dict, shopper: User, market: Market | None) -> Checkout:
-    """Everything that can be checked before money or stock is touched (market: the one data names, or None)."""
+def prepare(data: dict, shopper: User, market: Market | None, products: dict[int, Product]) -> Checkout:
+    """Everything that can be checked before money or stock is touched (market: the one data names, or None;
+    products: those of data's ids that exist, in any market, with their stalls)."""
     if market is None:
         raise InvalidInput("market_id", "No such market.")
     items = data["items"]
@@ -107,8 +108,6 @@ def prepare(data: dict, shopper: User, market: Market | None) -> Checkout:
         if item["product_id"] in seen:
             raise _item_error(index, "product_id", "Listed twice; send one line per product.")
         seen.add(item["product_id"])
-    products = {p.id: p for p in db.session.scalars(
-        sa.select(Product).where(Product.id.in_(seen)).options(so.joinedload(Product.stall)))}
     lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
              for i, item in enumerate(items)]
     checkout = Checkout(market, price_lines(lines, utcnow(), shopper.id), data["fulfillment"], data.get("delivery"),
@@ -126,21 +125,29 @@ def prepare(data: dict, shopper: User, market: Market | None) -> Checkout:
     return checkout
 
 
-def _market_with_unpaid_orders(user: User, market_id: int) -> tuple[Market | None, int]:
-    """The market, and how many unpaid orders the shopper has in it, in one statement. Every unpaid order counts,
-    also one past its deadline not yet expired (e.g. Stripe refused the cancel): it still holds its stock. Read after
-    the key's claim, which on PostgreSQL took the lock of this shopper in this market (on SQLite the database's
-    write lock): orders placed at once under different keys cannot all see room left."""
-    row = db.session.execute(_market_and_unpaid(), {"market_id": market_id, "shopper_id": user.id}).first()
-    return (None, 0) if row is None else (row[0], row[1])
+def _read_basket(user: User, market_id: int, product_ids: list[int]) -> tuple[Market | None, int, dict[int, Product]]:
+    """In one statement: the market, how many unpaid orders the shopper has in it, and the products asked for (in
+    any market: prepare() names the ones of another) with their stalls. Every unpaid order counts, also one past its
+    deadline not yet expired (e.g. Stripe refused the cancel): it still holds its stock. Read after the key's claim,
+    which on PostgreSQL took the lock of this shopper in this market (on SQLite the database's write lock): orders
+    placed at once under different keys cannot all see room left."""
+    rows = db.session.execute(_basket(), {"market_id": market_id, "shopper_id": user.id,
+                                          "product_ids": product_ids}).unique().all()
+    if not rows:
+        return None, 0, {}
+    products = {row[2].id: row[2] for row in rows if row[2] is not None}
+    return rows[0][0], rows[0][1], products
 
 
 @functools.cache
-def _market_and_unpaid() -> sa.Select:
+def _basket() -> sa.Select:
     unpaid = (sa.select(sa.func.count()).select_from(Order)
               .where(Order.user_id == sa.bindparam("shopper_id"), Order.market_id == Market.id,
                      Order.status == OrderStatus.PENDING_PAYMENT).scalar_subquery())
-    return sa.select(Market, unpaid).where(Market.id == sa.bindparam("market_id"))
+    return (sa.select(Market, unpaid, Product)
+            .outerjoin(Product, Product.id.in_(sa.bindparam("product_ids", expanding=True)))
+            .options(so.joinedload(Product.stall))
+            .where(Market.id == sa.bindparam("market_id")))
 
 
 def _refuse_hoarding(open_unpaid: int) -> None:
@@ -238,8 +245,9 @@ def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order | P
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
-    market, open_unpaid = _market_with_unpaid_orders(user, data["market_id"])
-    checkout = prepare(data, user, market)
+    market, open_unpaid, products = _read_basket(user, data["market_id"],
+                                                 [item["product_id"] for item in data["items"]])
+    checkout = prepare(data, user, market, products)
     _refuse_hoarding(open_unpaid)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
