@@ -141,8 +141,9 @@ def _read_basket(user: User, market_id: int, product_ids: list[int]) -> tuple[Ma
 
 @functools.cache
 def _basket() -> sa.Select:
+    # Not correlated to the market's row: PostgreSQL counts once (an InitPlan), not once per product row.
     unpaid = (sa.select(sa.func.count()).select_from(Order)
-              .where(Order.user_id == sa.bindparam("shopper_id"), Order.market_id == Market.id,
+              .where(Order.user_id == sa.bindparam("shopper_id"), Order.market_id == sa.bindparam("market_id"),
                      Order.status == OrderStatus.PENDING_PAYMENT).scalar_subquery())
     return (sa.select(Market, unpaid, Product)
             .outerjoin(Product, Product.id.in_(sa.bindparam("product_ids", expanding=True)))
