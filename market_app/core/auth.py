@@ -1,11 +1,29 @@
 """Bearer-token helpers on top of flask-jwt-extended; the user loader lives in accounts."""
 
-from flask import jsonify, request
+import functools
+
+from flask import current_app, jsonify, request
 from flask_jwt_extended import current_user, jwt_required, verify_jwt_in_request
 
 from market_app.core.errors import error_body
 
-login_required = jwt_required()
+# Set in the request's WSGI environ (never in g, which a test's app context can carry from one request to the next)
+# once refuse_invalid_tokens has verified this request's access token and loaded its user.
+_VERIFIED = "market_app.token_verified"
+
+
+def login_required(view):
+    """The request must carry a valid access token of an existing user (else 401). A token refuse_invalid_tokens
+    already verified in this request is not decoded and its user not loaded a second time."""
+    required = jwt_required()(view)
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if request.environ.get(_VERIFIED):
+            return current_app.ensure_sync(view)(*args, **kwargs)
+        return required(*args, **kwargs)
+
+    return checked
 
 
 def optional_user():
@@ -22,7 +40,9 @@ def refuse_invalid_tokens() -> None:
     """One rule on every API route, public or not: a client that sends a token wants to be signed in, so an invalid
     or expired token is a 401 even where no token is needed (never silently browsing as anonymous)."""
     if request.path.startswith("/api/v1/") and "Authorization" in request.headers:
-        verify_jwt_in_request(optional=True)  # no Bearer token: anonymous; a bad one raises -> 401
+        # No Bearer token: anonymous; a bad one, or one whose user is gone, raises -> 401.
+        if verify_jwt_in_request(optional=True) is not None:
+            request.environ[_VERIFIED] = True
 
 
 def register_token_error_handlers(jwt) -> None:

@@ -15,6 +15,7 @@ from market_app.markets.models import Market
 from market_app.orders.checkout import Checkout
 from market_app.orders.hooks import DeliveryCharge, ReservationParticipant
 from market_app.orders.models import CLOSED_STALL_ORDER_STATUSES, Fulfillment, Order, StallOrder
+from market_app.orders.placement import PlacedOrder
 
 SLOT_FIELD = ("delivery", "slot_start")
 _EXTRA = "delivery"
@@ -49,16 +50,26 @@ class SlotReservation(ReservationParticipant):
                                                   slot_end=utc(slot.end))
         checkout.extras[_EXTRA] = (rules, price, slot)
 
-    def reserve(self, checkout: Checkout, order: Order) -> None:
+    def reserve(self, checkout: Checkout, order: PlacedOrder) -> None:
+        if _EXTRA not in checkout.extras:
+            return
+        rules, _price, slot = checkout.extras[_EXTRA]
+        slots.take_place(checkout.market.id, slot, rules.slot_capacity, SLOT_FIELD)
+
+    def record(self, checkout: Checkout, order: PlacedOrder) -> None:
+        """The order's booking of its slot and, when the stalls pay a free delivery, their shares of the fee."""
         if _EXTRA not in checkout.extras:
             return
         rules, price, slot = checkout.extras[_EXTRA]
-        slots.take_place(checkout.market.id, slot, rules.slot_capacity, SLOT_FIELD)
         paid_by = FeePayer(rules.free_delivery_paid_by) if price.waived_fee else None
-        db.session.add(SlotBooking(order=order, market_id=checkout.market.id, slot_start=utc(slot.start),
-                                   fee=price.fee, waived_fee=price.waived_fee, waived_paid_by=paid_by))
+        db.session.execute(sa.insert(SlotBooking.__table__).values(
+            order_id=order.id, market_id=checkout.market.id, slot_start=utc(slot.start), fee=price.fee,
+            waived_fee=price.waived_fee, waived_paid_by=paid_by, created_at=utcnow()))
         if paid_by == FeePayer.STALLS:
-            split_fee(order, order.stall_orders, price.waived_fee)
+            parts = split_exactly(price.waived_fee, {part.id: part.subtotal for part in order.stall_orders})
+            db.session.execute(sa.insert(FeeShare.__table__), [
+                {"order_id": order.id, "stall_order_id": part.id, "stall_id": part.stall_id, "amount": parts[part.id]}
+                for part in order.stall_orders])
 
     def release_order(self, order: Order) -> None:
         booking = booking_of(order.id)

@@ -135,8 +135,8 @@ def _move_order_back(order: Order, delta: timedelta) -> None:
 def _place_paid_order(shopper: User, market: Market, lines: list[tuple[Product, int]], key: str) -> Order:
     data = order_schema.load({"market_id": market.id, "fulfillment": "pickup",
                               "items": [{"product_id": p.id, "quantity": q} for p, q in lines]})
-    order, _ = checkout.place_order(shopper, data, key)
-    db.session.flush()
+    placed, _ = checkout.place_order(shopper, data, key)
+    order = db.session.get(Order, placed.id)  # the rows were written with Core: load them to move them on
     mark_paid(db.session.scalar(sa.select(Payment).filter_by(order_id=order.id)))
     for stall_order in order.stall_orders:
         owner = db.session.get(User, stall_order.stall.owner_id)

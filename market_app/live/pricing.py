@@ -15,6 +15,8 @@ from market_app.core.errors import Conflict
 from market_app.live.models import LiveOffer, LiveOfferReservation, LiveSession, LiveStatus
 from market_app.orders.hooks import ReservationParticipant, SpecialPrice
 
+_EXTRA = "live"  # checkout.extras: the (line, offer id) pairs reserve() took units for
+
 
 class LivePriceGone(Conflict):
     """The live price's cap ran out (or the session ended) between pricing and placing the order."""
@@ -64,9 +66,10 @@ class LiveCapReservation(ReservationParticipant):
     both take the last units (the second UPDATE waits for the first and re-checks the row, on PostgreSQL)."""
 
     def reserve(self, checkout, order) -> None:
-        items = [item for stall_order in order.stall_orders for item in stall_order.items if item.live_session_id]
+        items = [item for item in order.items if item.live_session_id]
         if items:
             versions.touch(versions.live_scope(checkout.market.id))  # the schedule shows what is sold
+        taken_offers = []
         for item in sorted(items, key=lambda item: item.product_id):
             index = checkout.index_of(item.product_id)
             on_air = sa.exists().where(LiveSession.id == item.live_session_id, LiveSession.status == LiveStatus.LIVE)
@@ -88,9 +91,17 @@ class LiveCapReservation(ReservationParticipant):
                 held = _held_by(order.user_id, [taken.id]).get(taken.id, 0)
                 if held + item.quantity > taken.per_shopper_limit:
                     raise _gone(index, f"At most {taken.per_shopper_limit} per shopper at the live price.")
-            # Saved with the order (through its line), not now: the order is not in the session yet.
-            item.live_reservations.append(
-                LiveOfferReservation(offer_id=taken.id, user_id=order.user_id, quantity=item.quantity))
+            taken_offers.append((item, taken.id))
+        checkout.extras[_EXTRA] = taken_offers
+
+    def record(self, checkout, order) -> None:
+        """The units taken in reserve(), each on the line that took them (written now: the line has its id)."""
+        taken_offers = checkout.extras.get(_EXTRA)
+        if taken_offers:
+            now = utcnow()
+            db.session.execute(sa.insert(LiveOfferReservation.__table__), [
+                {"offer_id": offer_id, "order_item_id": item.id, "user_id": order.user_id, "quantity": item.quantity,
+                 "created_at": now, "released_at": None} for item, offer_id in taken_offers])
 
     def restore(self, order) -> None:
         """An expired order was paid after all: its live-priced lines take their units back from the cap (the

@@ -20,16 +20,9 @@ from market_app.core.db import db, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.core.money import MAX_PAYMENT_WON, MIN_PAYMENT_WON
 from market_app.markets.models import Market, StallStatus
-from market_app.orders import cart, hooks, reservations, stock
-from market_app.orders.models import (
-    Fulfillment,
-    IdempotencyClaim,
-    Order,
-    OrderItem,
-    OrderStatus,
-    StallOrder,
-    StallOrderStatus,
-)
+from market_app.orders import cart, hooks, placement, reservations, stock
+from market_app.orders.models import Fulfillment, IdempotencyClaim, Order, OrderStatus
+from market_app.orders.placement import PlacedItem, PlacedOrder, PlacedStallOrder
 from market_app.orders.pricing import PricedLine, price_lines
 from market_app.payments import services as payments
 from market_app.payments.models import PaymentKind
@@ -104,9 +97,9 @@ def _load_line(market: Market, index: int, product_id: int, quantity: int, produ
     return product
 
 
-def prepare(data: dict, shopper: User) -> Checkout:
-    """Everything that can be checked before money or stock is touched."""
-    market = db.session.get(Market, data["market_id"])
+def prepare(data: dict, shopper: User, market: Market | None, products: dict[int, Product]) -> Checkout:
+    """Everything that can be checked before money or stock is touched (market: the one data names, or None;
+    products: those of data's ids that exist, in any market, with their stalls)."""
     if market is None:
         raise InvalidInput("market_id", "No such market.")
     items = data["items"]
@@ -115,8 +108,6 @@ def prepare(data: dict, shopper: User) -> Checkout:
         if item["product_id"] in seen:
             raise _item_error(index, "product_id", "Listed twice; send one line per product.")
         seen.add(item["product_id"])
-    products = {p.id: p for p in db.session.scalars(
-        sa.select(Product).where(Product.id.in_(seen)).options(so.joinedload(Product.stall)))}
     lines = [(_load_line(market, i, item["product_id"], item["quantity"], products), item["quantity"])
              for i, item in enumerate(items)]
     checkout = Checkout(market, price_lines(lines, utcnow(), shopper.id), data["fulfillment"], data.get("delivery"),
@@ -134,19 +125,35 @@ def prepare(data: dict, shopper: User) -> Checkout:
     return checkout
 
 
-def _refuse_hoarding(user: User, market: Market) -> None:
+def _read_basket(user: User, market_id: int, product_ids: list[int]) -> tuple[Market | None, int, dict[int, Product]]:
+    """In one statement: the market, how many unpaid orders the shopper has in it, and the products asked for (in
+    any market: prepare() names the ones of another) with their stalls. Every unpaid order counts, also one past its
+    deadline not yet expired (e.g. Stripe refused the cancel): it still holds its stock. Read after the key's claim,
+    which on PostgreSQL took the lock of this shopper in this market (on SQLite the database's write lock): orders
+    placed at once under different keys cannot all see room left."""
+    rows = db.session.execute(_basket(), {"market_id": market_id, "shopper_id": user.id,
+                                          "product_ids": product_ids}).unique().all()
+    if not rows:
+        return None, 0, {}
+    products = {row[2].id: row[2] for row in rows if row[2] is not None}
+    return rows[0][0], rows[0][1], products
+
+
+@functools.cache
+def _basket() -> sa.Select:
+    # Not correlated to the market's row: PostgreSQL counts once (an InitPlan), not once per product row.
+    unpaid = (sa.select(sa.func.count()).select_from(Order)
+              .where(Order.user_id == sa.bindparam("shopper_id"), Order.market_id == sa.bindparam("market_id"),
+                     Order.status == OrderStatus.PENDING_PAYMENT).scalar_subquery())
+    return (sa.select(Market, unpaid, Product)
+            .outerjoin(Product, Product.id.in_(sa.bindparam("product_ids", expanding=True)))
+            .options(so.joinedload(Product.stall))
+            .where(Market.id == sa.bindparam("market_id")))
+
+
+def _refuse_hoarding(open_unpaid: int) -> None:
     """Unpaid orders hold stock: a shopper cannot keep a stall's whole stock reserved with order after order."""
     limit = current_app.config["MAX_UNPAID_ORDERS_PER_MARKET"]
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Count under a lock of this shopper in this market (the app's only advisory lock: (user id, market id)),
-        # so orders placed at once under different keys cannot all see room left. On SQLite the key's claim has
-        # already taken the database's write lock.
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(user.id, market.id)))
-    # Every unpaid order counts, also one past its deadline not yet expired (e.g. Stripe refused the cancel): it
-    # still holds its stock.
-    open_unpaid = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Order)
-        .where(Order.user_id == user.id, Order.market_id == market.id, Order.status == OrderStatus.PENDING_PAYMENT))
     if open_unpaid >= limit:
         raise Conflict(f"You already have {open_unpaid} unpaid orders at this market: pay or cancel one first.",
                        {"json": {"market_id": [f"at most {limit} unpaid orders at a time"]}})
@@ -165,42 +172,44 @@ def open_payment(user: User, checkout: Checkout) -> tuple[str, object]:
     return reference, intent
 
 
-def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str, body_hash: str) -> Order:
+def _build_order(user: User, checkout: Checkout, reference: str, idempotency_key: str,
+                 body_hash: str) -> PlacedOrder:
     delivery, charge = checkout.delivery or {}, checkout.delivery_charge
-    order = Order(
+    now = utcnow()
+    order = PlacedOrder(
         reference=reference, user_id=user.id, market_id=checkout.market.id, fulfillment=checkout.fulfillment,
-        subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, discount=0, total=checkout.total,
-        note=checkout.note, delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"),
-        delivery_lng=delivery.get("lng"), delivery_slot_start=charge.slot_start if charge else None,
+        subtotal=checkout.subtotal, delivery_fee=checkout.delivery_fee, total=checkout.total, note=checkout.note,
+        delivery_address=delivery.get("address"), delivery_lat=delivery.get("lat"), delivery_lng=delivery.get("lng"),
+        delivery_slot_start=charge.slot_start if charge else None,
         delivery_slot_end=charge.slot_end if charge else None,
         delivery_distance_km=charge.distance_km if charge else None,
         delivery_zone_km=charge.zone_up_to_km if charge else None,
-        idempotency_key=idempotency_key, request_hash=body_hash,
-        expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
+        idempotency_key=idempotency_key, request_hash=body_hash, created_at=now,
+        expires_at=now + timedelta(minutes=current_app.config["ORDER_PAYMENT_TIMEOUT_MINUTES"]),
     )
     by_stall: dict[int, list[PricedLine]] = {}
     for line in checkout.lines:
         by_stall.setdefault(line.product.stall_id, []).append(line)
     for stall_id, lines in sorted(by_stall.items()):
-        # The stall itself too: the response shows its name without reading it again.
-        stall_order = StallOrder(stall_id=stall_id, stall=lines[0].product.stall,
-                                 subtotal=sum(line.line_total for line in lines), status=StallOrderStatus.PENDING)
-        stall_order.items = [
-            OrderItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
-                      unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
-                      line_total=line.line_total, live_session_id=line.live_session_id)
-            for line in lines
-        ]
-        stall_order.add_event(None, StallOrderStatus.PENDING.value, user.id, None)
-        order.stall_orders.append(stall_order)
+        items = [PlacedItem(product_id=line.product.id, name=line.product.name, unit=line.product.unit,
+                            unit_price=line.unit_price, list_price=line.product.price, quantity=line.quantity,
+                            line_total=line.line_total, live_session_id=line.live_session_id)
+                 for line in lines]
+        order.stall_orders.append(PlacedStallOrder(stall_id=stall_id, stall=lines[0].product.stall,
+                                                   subtotal=sum(item.line_total for item in items), items=items))
     return order
 
 
-def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None:
+def _claim_key(user: User, idempotency_key: str, body_hash: str, market_id: int) -> Order | None:
     """Take the key before Stripe is called, in one statement. A concurrent request with the same key waits here
     until this transaction ends; it then finds the order this one placed (returned for the replay), or takes the key
-    if this one rolled back. Returns the replayed order, or None when the key is ours."""
-    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow()}
+    if this one rolled back. Returns the replayed order, or None when the key is ours.
+
+    On PostgreSQL the same statement first takes the lock of this shopper in this market (the app's only advisory
+    lock: (user id, market id), held to the end of the transaction), so the unpaid orders counted next are counted
+    with every concurrent order of theirs in this market committed or rolled back. On SQLite the claim's INSERT
+    takes the database's write lock, which does the same."""
+    params = {"user_id": user.id, "idempotency_key": idempotency_key, "created_at": utcnow(), "market_id": market_id}
     claimed = db.session.execute(_claim(db.session.get_bind().dialect.name), params).first()
     if claimed is None:
         return find_replay(user, idempotency_key, body_hash) or _key_in_use()
@@ -209,10 +218,16 @@ def _claim_key(user: User, idempotency_key: str, body_hash: str) -> Order | None
 
 @functools.cache
 def _claim(dialect: str) -> sa.Insert:
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(IdempotencyClaim)
-    return (insert.values(user_id=sa.bindparam("user_id"), idempotency_key=sa.bindparam("idempotency_key"),
-                          created_at=sa.bindparam("created_at"))
-            .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(IdempotencyClaim.id))
+    claims = IdempotencyClaim.__table__
+    columns = [claims.c.user_id, claims.c.idempotency_key, claims.c.created_at]
+    if dialect == "postgresql":
+        lock = sa.select(sa.func.pg_advisory_xact_lock(sa.bindparam("user_id", type_=sa.Integer),
+                                                       sa.bindparam("market_id", type_=sa.Integer))).subquery()
+        values = sa.select(*(sa.bindparam(column.name, type_=column.type) for column in columns)).select_from(lock)
+        insert = postgresql.insert(claims).from_select(columns, values)
+    else:
+        insert = sqlite.insert(claims).values({column.name: sa.bindparam(column.name) for column in columns})
+    return insert.on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"]).returning(claims.c.id)
 
 
 def _key_in_use():
@@ -220,30 +235,27 @@ def _key_in_use():
                    {"headers": {"Idempotency-Key": ["in use by a request still running"]}})
 
 
-def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order, bool]:
+def place_order(user: User, data: dict, idempotency_key: str) -> tuple[Order | PlacedOrder, bool]:
     """Place the order described by data (or the saved cart), or find the one this key already placed.
-    Returns (order, created). The caller commits."""
+    Returns (order, created): a new order as the PlacedOrder written (its payment set), a replay as the Order
+    loaded. The caller commits."""
     body_hash = request_hash(data)
-    replay = _claim_key(user, idempotency_key, body_hash)
+    replay = _claim_key(user, idempotency_key, body_hash, data["market_id"])
     if replay is not None:
         return replay, False
     use_cart = data.pop("use_cart")
     if use_cart:
         data["items"] = cart.checkout_lines(user, data["market_id"])
-    checkout = prepare(data, user)
-    _refuse_hoarding(user, checkout.market)
+    market, open_unpaid, products = _read_basket(user, data["market_id"],
+                                                 [item["product_id"] for item in data["items"]])
+    checkout = prepare(data, user, market, products)
+    _refuse_hoarding(open_unpaid)
     reference, intent = open_payment(user, checkout)
     order = _build_order(user, checkout, reference, idempotency_key, body_hash)
     reservations.reserve(checkout, order)
-    db.session.add(order)
-    db.session.flush()
-    payment = payments.record_payment(intent, kind=PaymentKind.ORDER, market_id=order.market_id, order_id=order.id)
-    # The response shows the order as written: nothing to read back (a new payment has no refunds).
-    so.attributes.set_committed_value(order, "payment", payment)
-    so.attributes.set_committed_value(payment, "refunds", [])
-    db.session.execute(sa.update(IdempotencyClaim).where(IdempotencyClaim.user_id == user.id,
-                                                         IdempotencyClaim.idempotency_key == idempotency_key)
-                       .values(order_id=order.id))
+    placement.write(order, actor_id=user.id)
+    reservations.record(checkout, order)
+    order.payment = payments.record_order_payment(intent, market_id=order.market_id, order_id=order.id)
     jobs.enqueue("orders.expire_order", order.id, eta=order.expires_at)
     metrics.count_order_placed()
     if use_cart:  # an order of listed items ("buy now") keeps the saved cart

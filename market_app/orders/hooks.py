@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from market_app.markets.models import Market
     from market_app.orders.checkout import Checkout
     from market_app.orders.models import Order, StallOrder
+    from market_app.orders.placement import PlacedOrder
 
 
 @dataclass(frozen=True)
@@ -63,18 +64,27 @@ class ReservationParticipant:
 
     prepare: before any money or stock is touched; check and refuse (InvalidInput naming the field), or add to
              the checkout (checkout.delivery_charge: a delivery order without one is refused).
-    reserve: inside the order's transaction, after its rows are built; take the place atomically or raise.
+    reserve: inside the order's transaction, before its rows are written; take the place atomically or raise. It
+             gets the order as plain values (placement.PlacedOrder: no ids yet) and may set a line's
+             reserved_quantity (the stock participant) or keep what record() needs in checkout.extras.
+    record:  right after the order's rows are written (order.id, each stall order's and line's id are set): write
+             the participant's own rows pointing at them, with Core statements (nothing of the order is in the
+             session; each domain writes only its own tables).
     release_stall_order: a stall order closed (rejected, cancelled): give back what it held.
     release_order: the order closed (cancelled, expired): give back what the order as a whole held.
     restore: an expired order was paid after all: take back what it held (from the order's own rows, there is
              no checkout any more), or raise Conflict when it is gone (the shopper is then refunded).
+    The last three get ORM rows (StallOrder, Order) loaded by the request or job that closes the order.
     Releases must be idempotent: an order can be closed by a job that runs twice.
     """
 
     def prepare(self, checkout: Checkout) -> None:
         pass
 
-    def reserve(self, checkout: Checkout, order: Order) -> None:
+    def reserve(self, checkout: Checkout, order: PlacedOrder) -> None:
+        pass
+
+    def record(self, checkout: Checkout, order: PlacedOrder) -> None:
         pass
 
     def release_stall_order(self, stall_order: StallOrder) -> None:

@@ -3,11 +3,19 @@ a delivery slot's place, a live offer's cap), taken in one step at checkout and 
 
 from market_app.orders import hooks
 from market_app.orders.models import Order, StallOrder, StallOrderStatus
+from market_app.orders.placement import PlacedOrder
 
 
-def reserve(checkout, order: Order) -> None:
+def reserve(checkout, order: PlacedOrder) -> None:
+    """Before the order's rows are written: every participant takes what the order holds, or raises."""
     for participant in hooks.current().participants:
         participant.reserve(checkout, order)
+
+
+def record(checkout, order: PlacedOrder) -> None:
+    """Once the order's rows are written (ids set): every participant writes its own rows pointing at them."""
+    for participant in hooks.current().participants:
+        participant.record(checkout, order)
 
 
 def release_stall_order(stall_order: StallOrder) -> None:

@@ -90,7 +90,7 @@ class StockReservation(ReservationParticipant):
     """Every line of a product that tracks stock takes its units, all in one statement."""
 
     def reserve(self, checkout, order) -> None:
-        items = [item for stall_order in order.stall_orders for item in stall_order.items]
+        items = order.items
         tracked = {line.product.id for line in checkout.lines if line.product.stock is not None}
         quantities = Counter()
         for item in items:

@@ -22,6 +22,19 @@ def test_order_without_idempotency_key_is_refused_naming_the_header(client, shop
     assert ledger() == before
 
 
+def test_an_order_with_the_token_of_a_deleted_account_is_401_and_writes_nothing(client, make, shop, ledger):
+    gone = make.user()
+    headers = make.headers(gone)
+    db.session.delete(gone)
+    db.session.commit()
+    before = ledger()
+
+    resp = place_order(client, headers, order_body(shop.market, [(shop.stands[0].product, 1)]))
+
+    assert resp.status_code == 401 and resp.json["message"] == "The token's account no longer exists."
+    assert ledger() == before
+
+
 def test_items_of_another_market_are_refused_naming_the_item(client, make, shop, open_stand, ledger):
     elsewhere = open_stand(make.market(), "사과", price=2000)
     before = ledger()
