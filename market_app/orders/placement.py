@@ -123,11 +123,13 @@ def _write_postgresql(order: PlacedOrder, actor_id: int) -> None:
         raise RuntimeError(f"order rows written for {len(rows)} of {len(lines)} lines")
     order.id = rows[0].order_id
     parts = {row.stall_id: row.stall_order_id for row in rows}
-    items = {(row.stall_order_id, row.product_id, row.unit_price): row.item_id for row in rows}
+    items = {(row.stall_order_id, row.product_id, row.live_session_id): row.item_id for row in rows}
     for part in order.stall_orders:
         part.id, part.order_id = parts[part.stall_id], order.id
-        for item in part.items:  # a product's lines differ by price (a live price is below the list price)
-            item.id = items[part.id, item.product_id, item.unit_price]
+        # A product has at most two lines: the one at its live price (with the session) and the one at its list
+        # price (without).
+        for item in part.items:
+            item.id = items[part.id, item.product_id, item.live_session_id]
 
 
 _ARRAY_TYPES = {"name": sa.String, "unit": sa.String}
@@ -162,7 +164,7 @@ def _insert_all() -> sa.Select:
         ["stall_order_id", *_ITEM_COLUMNS],
         sa.select(parts.c.id, *(item_rows.c[name] for name in _ITEM_COLUMNS))
         .select_from(parts.join(item_rows, item_rows.c.stall_id == parts.c.stall_id)).order_by(item_rows.c.n))
-        .returning(items.c.id, items.c.stall_order_id, items.c.product_id, items.c.unit_price).cte("lines"))
+        .returning(items.c.id, items.c.stall_order_id, items.c.product_id, items.c.live_session_id).cte("lines"))
     first_events = sa.insert(events).from_select(
         ["stall_order_id", "from_status", "to_status", "actor_id", "created_at"],
         sa.select(parts.c.id, sa.null(), sa.bindparam("part_status", type_=sa.String),
@@ -171,7 +173,7 @@ def _insert_all() -> sa.Select:
                                      claims.c.idempotency_key == columns["idempotency_key"])
              .values(order_id=sa.select(new_order.c.id).scalar_subquery()).cte("claim"))
     return (sa.select(new_order.c.id.label("order_id"), parts.c.id.label("stall_order_id"), parts.c.stall_id,
-                      lines.c.id.label("item_id"), lines.c.product_id, lines.c.unit_price)
+                      lines.c.id.label("item_id"), lines.c.product_id, lines.c.live_session_id)
             .select_from(new_order).join(parts, sa.true()).join(lines, lines.c.stall_order_id == parts.c.id)
             .add_cte(first_events, claim))
 

@@ -99,6 +99,23 @@ def test_an_order_for_more_than_the_remaining_cap_gets_the_rest_at_the_list_pric
     assert items_of(checkout([(cabbage, 1)])) == [(cabbage.id, 1, 3000, 3000, None)]  # the cap is spent
 
 
+def test_a_list_price_lowered_to_the_live_price_takes_nothing_from_the_cap(client, shop, live, checkout):
+    """The merchant cuts the list price to the live price mid-broadcast: the whole line is at the list price, one
+    line, and the cap's units stay for the broadcast."""
+    stand = shop.stands[0]
+    cabbage = stand.product
+    session = live.schedule(stand, starts_in=5)  # 5 units at 2,500
+    live.start(session, stand)
+    resp = client.patch(f"{API}/products/{cabbage.id}", json={"price": 2500}, headers=stand.headers)
+    assert resp.status_code == 200, resp.json
+
+    order = checkout([(cabbage, 7)])
+
+    assert items_of(order) == [(cabbage.id, 7, 2500, 17500, None)]
+    assert _sold(session) == 0
+    assert db.session.scalars(sa.select(LiveOfferReservation.id)).all() == []
+
+
 def test_the_cart_shows_the_same_split(client, shop, live):
     stand = shop.stands[0]
     session = live.schedule(stand, starts_in=5)
