@@ -66,7 +66,8 @@ echo "== fresh PostgreSQL database $db with the demo data"
 createdb -h 127.0.0.1 -U postgres "$db"
 export DATABASE_URL="postgresql+psycopg://postgres@$PGHOST_PORT/$db"
 "$BIN/flask" db upgrade >"$work/upgrade.txt" 2>&1 || { cat "$work/upgrade.txt" >&2; exit 1; }
-"$BIN/flask" seed-demo >"$work/seed.txt" && head -1 "$work/seed.txt"
+"$BIN/flask" seed-demo >"$work/seed.txt" 2>"$work/seed.log" || { cat "$work/seed.log" >&2; exit 1; }
+head -1 "$work/seed.txt"
 
 # Two products from each of the first three active stalls of market 1 that sell at least two; a stock so big that
 # no run sells out (tracked stock, so each order really decrements six rows).
@@ -94,7 +95,7 @@ env -u PASSWORD_HASH_TIME_COST -u PASSWORD_HASH_MEMORY_KIB -u RATELIMIT_STORAGE_
   STRIPE_API_KEY=sk_test_bench STRIPE_API_BASE="http://127.0.0.1:$ls_port" ORDER_RATE_LIMIT="1000000 per minute" \
   MAX_UNPAID_ORDERS_PER_MARKET=1000000000 REDIS_URL="$queue_redis" JOBS_SQLITE_PATH="$work/jobs.db" \
   PUBLIC_CACHE_DIR="$work/cache" "$BIN/gunicorn" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
-  --threads "$THREADS" --bind "127.0.0.1:$app_port" --log-level warning wsgi:app &
+  --threads "$THREADS" --bind "127.0.0.1:$app_port" --log-level warning wsgi:app >"$work/app.log" 2>&1 &
 pids+=($!)
 app="http://127.0.0.1:$app_port"
 wait_for "$app/healthz"

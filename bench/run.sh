@@ -63,7 +63,8 @@ else
 fi
 export JOBS_SQLITE_PATH="$work/jobs.db"
 "$BIN/flask" db upgrade >/dev/null 2>&1
-"$BIN/flask" seed-demo >"$work/seed.txt" && head -2 "$work/seed.txt"
+"$BIN/flask" seed-demo >"$work/seed.txt" 2>"$work/seed.log" || { cat "$work/seed.log" >&2; exit 1; }
+head -2 "$work/seed.txt"
 
 gunicorn_opts=(--workers "$WORKERS" --worker-class "$WORKER_CLASS" --threads "$THREADS" --log-level warning)
 serve() {  # name module [env...]: starts gunicorn on a free port (not in a subshell: its pid is kept), sets $url
