@@ -145,12 +145,12 @@ def this_minute(_view_args: dict, _version: int) -> str:
 
 
 def public(scope: Callable[[dict], str], *, vary: Callable[[dict, int], str] | None = None,
-           when: Callable[[], bool] | None = None):
+           when: Callable[[MultiDict], bool] | None = None):
     """Serve a public GET from the cache. scope(view_args) names what it shows (a core.versions scope); vary, if
     given, adds what else the answer depends on besides the query (the time, for "open now"); when(args), if given,
     says from the query's arguments whether this request's answer is the same for everyone (else it is computed and
-    not stored). Put it above the
-    flask-smorest decorators: a hit skips argument parsing and dumping. Only 200 answers are stored."""
+    not stored). Put it above the flask-smorest decorators: a hit with a token skips argument parsing and dumping
+    (an anonymous hit never gets here: core/cache_front.py answers it). Only 200 answers are stored."""
     spec = _Spec(scope, vary, when)
 
     def decorator(view):
