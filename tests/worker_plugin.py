@@ -4,6 +4,7 @@ database and the session's localstripe, with the app under test queueing to it i
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -30,6 +31,17 @@ def worker_environment(app) -> dict[str, str]:
         "PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "1024",
     })
     return env
+
+
+def sent_by_two_cli_runs_at_once(app, command: str) -> list[int]:
+    """Start `flask <command>` twice at once in processes of their own (a cron on two servers); both must exit 0.
+    Returns how many each said it sent (its "sent N, ..." line)."""
+    env = worker_environment(app) | {"FLASK_APP": "market_app"}
+    runs = [subprocess.Popen([sys.executable, "-m", "flask", command], cwd=REPO_ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    return [int(re.search(r"^sent (\d+),", out, re.M).group(1)) for out in outputs]
 
 
 def start_worker(app, log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen:

@@ -1,9 +1,6 @@
 """Pending refunds are claimed before they are sent: overlapping runs send each one once, a run says what it
 really sent, a refund Stripe could not take gets its own retry job, and a claim left by a dead run is taken again."""
 
-import re
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -16,7 +13,7 @@ from market_app.extensions import db
 from market_app.payments import services
 from market_app.payments.models import Payment, Refund
 from tests.helpers import API, charge_at_stripe, closed_port_url, part_of
-from tests.worker_plugin import REPO_ROOT, worker_environment
+from tests.worker_plugin import sent_by_two_cli_runs_at_once
 
 PENDING = 40
 EACH = 100  # won
@@ -146,16 +143,10 @@ def test_refund_stripe_could_not_take_is_queued_for_a_retry(app, client, shop, p
 def test_two_cli_runs_started_together_send_each_refund_once(app, paid_order, stripe_client):
     order = paid_order()
     _pending_refunds(order)
-    env = worker_environment(app) | {"FLASK_APP": "market_app"}
-    command = [sys.executable, "-m", "flask", "send-pending-refunds"]
 
-    runs = [subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            for _ in range(2)]
-    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    sent = sent_by_two_cli_runs_at_once(app, "send-pending-refunds")
 
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    sent = [int(re.search(r"^sent (\d+),", out, re.M).group(1)) for out in outputs]
-    assert sum(sent) == PENDING, outputs
+    assert sum(sent) == PENDING, sent
     intent_id = order["payment"]["payment_intent_id"]
     assert charge_at_stripe(stripe_client, intent_id).amount_refunded == PENDING * EACH
     assert _stripe_refund_count(stripe_client, intent_id) == PENDING

@@ -2,9 +2,6 @@
 or a 5xx, hanging; the worker dying) is sent by the sweep once Stripe answers, exactly once; one that can never go
 fails once and is not retried."""
 
-import re
-import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -22,7 +19,7 @@ from market_app.settlement.models import Payout, PayoutMethod
 from tests.helpers import API, closed_port_url, handed_over_last_week
 from tests.localstripe_plugin import silent_server
 from tests.stripe_faults import faulty_stripe, stripe_error
-from tests.worker_plugin import REPO_ROOT, eventually, worker_environment
+from tests.worker_plugin import eventually, sent_by_two_cli_runs_at_once
 
 NET = 6000 - 180  # 2 x 배추 at 3,000, 3 % commission
 
@@ -266,15 +263,10 @@ def test_cli_reports_the_transfers_it_sent(app, shop, account, stripe_client):
 @pytest.mark.committing
 def test_two_flask_cli_runs_started_together_send_each_transfer_once(app, shop, account, stripe_client):
     ids = _payouts_left_by_an_outage(shop, account, 12)
-    env = worker_environment(app) | {"FLASK_APP": "market_app"}
-    command = [sys.executable, "-m", "flask", "send-pending-transfers"]
 
-    runs = [subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            for _ in range(2)]
-    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    sent = sent_by_two_cli_runs_at_once(app, "send-pending-transfers")
 
-    assert [run.returncode for run in runs] == [0, 0], outputs
-    assert sum(int(re.search(r"^sent (\d+),", out, re.M).group(1)) for out in outputs) == len(ids), outputs
+    assert sum(sent) == len(ids), sent
     sent = _transfers_to(stripe_client, account)
     assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)  # one each, none twice
 
