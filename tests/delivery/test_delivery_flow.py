@@ -28,6 +28,15 @@ def payment(client, shop, order) -> dict:
     return client.get(f"{API}/orders/{order['id']}/payment", headers=shop.headers).json
 
 
+def _picked_up(client, shop, couriers, order) -> int:
+    """Every stall readies its part, the first courier claims the delivery and picks it up; returns its id."""
+    delivery_id = order["delivery_id"]
+    prepare_all(client, shop, order)
+    for action in ("claim", "pickup"):
+        assert act(client, couriers.first_headers, delivery_id, action).status_code == 200, action
+    return delivery_id
+
+
 def test_a_paid_delivery_order_opens_its_delivery_with_slot_fee_and_timeline(client, shop, delivery_order):
     order = delivery_order()
 
@@ -119,10 +128,8 @@ def test_admin_assigns_and_reassigns_only_to_couriers_of_the_market(client, make
 
 def test_a_failed_delivery_is_reslotted_and_goes_out_again(client, shop, couriers, delivery_order):
     order = delivery_order()
-    delivery_id, old_slot = order["delivery_id"], order["delivery"]["slot_start"]
-    prepare_all(client, shop, order)
-    for action in ("claim", "pickup"):
-        act(client, couriers.first_headers, delivery_id, action)
+    old_slot = order["delivery"]["slot_start"]
+    delivery_id = _picked_up(client, shop, couriers, order)
 
     failed = act(client, couriers.first_headers, delivery_id, "fail", {"reason": "부재중"})
     new_slot = next_slot_start(3)
@@ -148,10 +155,7 @@ def _ready_notes(client, headers) -> list[dict]:
 
 def test_a_reslotted_ready_delivery_tells_the_couriers_again_once_per_slot(client, shop, couriers, delivery_order):
     order = delivery_order()
-    delivery_id = order["delivery_id"]
-    prepare_all(client, shop, order)
-    for action in ("claim", "pickup"):
-        act(client, couriers.first_headers, delivery_id, action)
+    delivery_id = _picked_up(client, shop, couriers, order)
     act(client, couriers.first_headers, delivery_id, "fail", {"reason": "부재중"})
     assert len(_ready_notes(client, couriers.second_headers)) == 1
 
@@ -179,10 +183,7 @@ def test_a_reslotted_ready_delivery_tells_the_couriers_again_once_per_slot(clien
 def test_a_failed_delivery_cancelled_by_the_admin_refunds_goods_and_fee_exactly(client, shop, couriers,
                                                                                  delivery_order):
     order = delivery_order()
-    delivery_id = order["delivery_id"]
-    prepare_all(client, shop, order)
-    for action in ("claim", "pickup"):
-        act(client, couriers.first_headers, delivery_id, action)
+    delivery_id = _picked_up(client, shop, couriers, order)
     act(client, couriers.first_headers, delivery_id, "fail", {"reason": "주소 오류"})
 
     resp = act(client, shop.admin_headers, delivery_id, "cancel", {"reason": "주소를 찾을 수 없음"})
@@ -280,10 +281,7 @@ def test_a_failed_delivery_is_not_paid_out_so_its_cancel_still_refunds_the_shopp
     """Parts at the desk are paid out once their order reaches the shopper: a payout run between a failed delivery
     and its cancel pays the stalls nothing for it, and the shopper gets every won back."""
     order = delivery_order()
-    delivery_id = order["delivery_id"]
-    prepare_all(client, shop, order)
-    for action in ("claim", "pickup"):
-        act(client, couriers.first_headers, delivery_id, action)
+    delivery_id = _picked_up(client, shop, couriers, order)
     act(client, couriers.first_headers, delivery_id, "fail", {"reason": "부재중"})
 
     payouts = client.post(f"{API}/markets/{shop.market.id}/payouts/run", json=payout_period(),
