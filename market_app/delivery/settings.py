@@ -41,14 +41,15 @@ def replace_settings(market: Market, data: dict) -> DeliverySettings:
     return settings
 
 
-def _key(market, settings: DeliverySettings) -> tuple:
+def _key(market, version: int, updated_at) -> tuple:
+    """The compiled rules' key: the market's settings version and what of the market itself they use."""
     # updated_at is in the key too: a database emptied and refilled reuses ids and versions, never timestamps.
-    return market.id, settings.version, settings.updated_at, market.timezone, market.lat, market.lng
+    return market.id, version, updated_at, market.timezone, market.lat, market.lng
 
 
 def rules_for(market: Market | sa.Row, settings: DeliverySettings | None = None) -> Rules:
     settings = settings if settings is not None else settings_of(market)
-    key = _key(market, settings)
+    key = _key(market, settings.version, settings.updated_at)
     rules = _RULES_CACHE.get(key)
     if rules is None:
         if len(_RULES_CACHE) >= _RULES_CACHE_SIZE:
@@ -81,8 +82,9 @@ def market_and_rules(market_id: int) -> tuple[sa.Row, Rules] | None:
     market = db.session.execute(_MARKET_AND_VERSION, {"market_id": market_id}).first()
     if market is None:
         return None
+    # Without a settings row, the key of defaults(): version 0, never updated.
     version, updated_at = (market.version, market.updated_at) if market.settings_id is not None else (0, None)
-    rules = _RULES_CACHE.get((market.id, version, updated_at, market.timezone, market.lat, market.lng))
+    rules = _RULES_CACHE.get(_key(market, version, updated_at))
     return market, rules if rules is not None else rules_for(market, settings_of(market))
 
 
