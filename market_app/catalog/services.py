@@ -5,7 +5,7 @@ import functools
 import sqlalchemy as sa
 
 from market_app.catalog.models import Product
-from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow
+from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow, with_columns
 from market_app.core.errors import NotFound
 from market_app.core.hangul import initials, match_rank, normalize
 from market_app.core.pagination import Rows
@@ -94,7 +94,7 @@ def _search_select(columns: tuple, category: bool, stall: bool, tokens: int | No
     """A market's shoppable products (available, not deleted, of active stalls) as plain rows, for one shape of the
     search (tokens: how many words q has; None without q), built once: values are bound per request."""
     needed = (_PRODUCTS.c.id, _PRODUCTS.c.name, _PRODUCTS.c.description, _PRODUCTS.c.stock)
-    stmt = (sa.select(*columns, *(column for column in needed if all(column is not c for c in columns)))
+    stmt = (sa.select(*with_columns(columns, *needed))
             .select_from(_PRODUCTS.join(_STALLS, _STALLS.c.id == _PRODUCTS.c.stall_id))
             .where(_PRODUCTS.c.market_id == sa.bindparam("market_id"), _PRODUCTS.c.deleted_at.is_(None),
                    _PRODUCTS.c.available.is_(True), _STALLS.c.status == StallStatus.ACTIVE))

@@ -42,6 +42,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def with_columns(columns, *needed) -> list:
+    """columns, then those of needed not among them: a listing that also needs columns its schema does not show
+    selects (and parses) each once."""
+    return [*columns, *(column for column in needed if all(column is not c for c in columns))]  # `is`: == builds SQL
+
+
 LIKE_ESCAPE = "/"
 
 

@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.accounts.services import normalize_email
-from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow
+from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow, with_columns
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
 from market_app.markets.models import (
@@ -191,18 +191,13 @@ def suspend_stall(stall: Stall, reason: str | None = None) -> Stall:
     return stall
 
 
-def _with(columns: list, *needed) -> list:
-    """columns, then those of needed (table columns) not among them: each selected (and parsed) once."""
-    return columns + [column for column in needed if all(column is not c for c in columns)]  # `is`: == builds SQL
-
-
 _STALLS = Stall.__table__
 
 
 @functools.lru_cache(maxsize=64)
 def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool | None) -> sa.Select:
     """stall_rows' statement for one shape of the stall list, built once: its values are bound per request."""
-    stmt = sa.select(*_with(list(columns), _STALLS.c.hours, _STALLS.c.stripe_account_id)).where(
+    stmt = sa.select(*with_columns(columns, _STALLS.c.hours, _STALLS.c.stripe_account_id)).where(
         _STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == sa.bindparam("status"))
     if category:
         stmt = stmt.where(_STALLS.c.category == sa.bindparam("category"))
@@ -250,7 +245,7 @@ _MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_hei
 
 @functools.lru_cache(maxsize=8)
 def _map_stalls_select(columns: tuple) -> sa.Select:
-    return (sa.select(*_with(list(columns), _STALLS.c.hours, _STALLS.c.stripe_account_id))
+    return (sa.select(*with_columns(columns, _STALLS.c.hours, _STALLS.c.stripe_account_id))
             .where(_STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == StallStatus.ACTIVE)
             .order_by(_STALLS.c.aisle, _STALLS.c.id))
 
