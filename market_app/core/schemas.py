@@ -76,7 +76,7 @@ def _converter(field: fields.Field, attribute: str) -> Callable:
         return as_dumped  # marshmallow 4 dumps a Boolean's value as it is
     if isinstance(field, fields.DateTime) and type(field) in (fields.DateTime, fields.AwareDateTime) \
             and field.format in (None, "iso"):
-        return _plain(lambda value: value.isoformat())
+        return isoformat
     if type(field) is fields.Dict and all(inner is None or type(inner) is fields.String
                                          for inner in (field.key_field, field.value_field)):
         return _plain(lambda value: {str(k): None if v is None else str(v) for k, v in value.items()})
