@@ -1,6 +1,7 @@
 """Declarative base with a constraint naming convention so Alembic migrations stay stable."""
 
 import enum
+import functools
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -46,6 +47,13 @@ def with_columns(columns, *needed) -> list:
     """columns, then those of needed not among them: a listing that also needs columns its schema does not show
     selects (and parses) each once."""
     return [*columns, *(column for column in needed if all(column is not c for c in columns))]  # `is`: == builds SQL
+
+
+@functools.cache
+def json_text(column: sa.Column) -> sa.Label:
+    """A JSON column read as its text, under its own name: listings decode (and dump) each distinct text once instead
+    of every row. One object per column, so with_columns finds it among a schema's columns."""
+    return sa.cast(column, sa.Text).label(column.key)
 
 
 LIKE_ESCAPE = "/"

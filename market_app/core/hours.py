@@ -5,6 +5,8 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import orjson
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 MINUTES_PER_DAY = 24 * 60
@@ -72,6 +74,16 @@ def open_at(hours: dict | None, weekday: int, minute: int) -> bool:
         return False
     periods = _periods_of(tuple(sorted(hours.items())))
     return any(day == weekday and start <= minute < end for day, start, end in periods)
+
+
+@functools.lru_cache(maxsize=4096)
+def _periods_of_text(text: str | None) -> tuple[tuple[int, int, int], ...]:
+    return tuple(weekly_periods(orjson.loads(text))) if text else ()
+
+
+def open_at_text(text: str | None, weekday: int, minute: int) -> bool:
+    """open_at for hours read as their JSON text (core.db.json_text): parsed once per distinct text."""
+    return any(day == weekday and start <= minute < end for day, start, end in _periods_of_text(text))
 
 
 def is_open(hours: dict | None, timezone: str, now: datetime) -> bool:

@@ -1,12 +1,15 @@
 """Schema base classes: unknown fields are refused, ids and timestamps are read-only."""
 
+import functools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+import orjson
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, pre_load, validate, validates_schema
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
+from market_app.core.db import json_text
 from market_app.core.fields import day
 
 NUL_MESSAGE = "Must not contain NUL characters."
@@ -131,14 +134,19 @@ class RowDumper:
     the one truth (and the OpenAPI document's); the listings' tests compare both dumps."""
 
     def __init__(self, schema: Schema, computed: tuple[str, ...] = (),
-                 converters: Mapping[str, Callable] | None = None):
+                 converters: Mapping[str, Callable] | None = None, json_text: tuple[str, ...] = ()):
         """converters replace the field's own dump for some attributes: a custom field that needs the whole object
         (a time shown in the row's market time zone: the caller computes the local time, the converter formats it),
-        or a computed value the caller dumps itself (a nested list dumped by the nested schema's own row dumper)."""
+        or a computed value the caller dumps itself (a nested list dumped by the nested schema's own row dumper).
+        json_text names JSON columns the rows carry as their text (columns() selects them so): each distinct text
+        is decoded and dumped once (opening hours: a few distinct values across a market's stalls)."""
         self.plan = []
-        converters = converters or {}
+        self.json_text = json_text
+        converters = dict(converters or {})
         for name, field in schema.dump_fields.items():
             attribute = field.attribute or name
+            if attribute in json_text:
+                converters[attribute] = _from_json_text(_converter(field, attribute))
             convert = converters.get(attribute) or _converter(field, attribute)
             self.plan.append((field.data_key or name, attribute, convert, attribute in computed))
         self.attributes = [attribute for _, attribute, _, own in self.plan if not own]
@@ -168,16 +176,28 @@ class RowDumper:
         return names["dump"]
 
     def columns(self, table, *extra) -> list:
-        """The table's columns the schema shows, then extra (what computed values are made from)."""
-        return [table.c[attribute] for attribute in self.attributes if attribute in table.c] + list(extra)
+        """The table's columns the schema shows (json_text ones as their text), then extra (what computed values
+        are made from)."""
+        return [json_text(table.c[attribute]) if attribute in self.json_text else table.c[attribute]
+                for attribute in self.attributes if attribute in table.c] + list(extra)
 
     def __call__(self, row: Mapping, computed: Mapping = MappingProxyType({})) -> dict:
         return self._dump(row, computed)
 
 
 def row_dumper(schema: Schema, computed: tuple[str, ...] = (),
-               converters: Mapping[str, Callable] | None = None) -> RowDumper:
-    return RowDumper(schema, computed, converters)
+               converters: Mapping[str, Callable] | None = None, json_text: tuple[str, ...] = ()) -> RowDumper:
+    return RowDumper(schema, computed, converters, json_text)
+
+
+def _from_json_text(convert: Callable) -> Callable[[str | None], Any]:
+    """convert applied to the value a JSON text holds, once per distinct text. The dumped value is shared by every
+    row with that text: it goes to the response's JSON as it is and is never changed."""
+    @functools.lru_cache(maxsize=4096)
+    def dump(text: str | None):
+        return convert(None if text is None else orjson.loads(text))
+
+    return dump
 
 
 def isoformat(value):

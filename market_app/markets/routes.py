@@ -31,7 +31,7 @@ blp = Blueprint("markets", __name__, url_prefix="/api/v1", description="Markets,
 
 
 market_json = row_dumper(MarketSchema(), computed=("distance_km",))
-stall_json = row_dumper(StallSchema(), computed=("open_now", "has_payout_account"))
+stall_json = row_dumper(StallSchema(), computed=("open_now", "has_payout_account"), json_text=("hours",))
 map_stall_json = row_dumper(MapStallSchema(), computed=("open_now",))
 MARKET_COLUMNS, STALL_COLUMNS = market_json.columns(Market.__table__), stall_json.columns(Stall.__table__)
 MAP_STALL_COLUMNS = map_stall_json.columns(Stall.__table__)

@@ -11,9 +11,9 @@ import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.accounts.services import normalize_email
-from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow, with_columns
+from market_app.core.db import LIKE_ESCAPE, db, json_text, like_escaped, utcnow, with_columns
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at, weekly_periods
+from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at_text, weekly_periods
 from market_app.markets.models import (
     Market,
     MemberRole,
@@ -197,7 +197,7 @@ _STALLS = Stall.__table__
 @functools.lru_cache(maxsize=64)
 def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool | None) -> sa.Select:
     """stall_rows' statement for one shape of the stall list, built once: its values are bound per request."""
-    stmt = sa.select(*with_columns(columns, _STALLS.c.hours, _STALLS.c.stripe_account_id)).where(
+    stmt = sa.select(*with_columns(columns, json_text(_STALLS.c.hours), _STALLS.c.stripe_account_id)).where(
         _STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == sa.bindparam("status"))
     if category:
         stmt = stmt.where(_STALLS.c.category == sa.bindparam("category"))
@@ -233,7 +233,7 @@ def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
     weekday, minute = local_weekday_minute(now, timezone)
 
     def facts(row: sa.Row) -> dict:
-        return {"open_now": open_at(row.hours, weekday, minute),
+        return {"open_now": open_at_text(row.hours, weekday, minute),
                 "has_payout_account": row.stripe_account_id is not None}
 
     return facts
@@ -245,7 +245,7 @@ _MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_hei
 
 @functools.lru_cache(maxsize=8)
 def _map_stalls_select(columns: tuple) -> sa.Select:
-    return (sa.select(*with_columns(columns, _STALLS.c.hours, _STALLS.c.stripe_account_id))
+    return (sa.select(*with_columns(columns, json_text(_STALLS.c.hours), _STALLS.c.stripe_account_id))
             .where(_STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == StallStatus.ACTIVE)
             .order_by(_STALLS.c.aisle, _STALLS.c.id))
 
