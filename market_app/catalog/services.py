@@ -5,7 +5,7 @@ import functools
 import sqlalchemy as sa
 
 from market_app.catalog.models import Product
-from market_app.core.db import LIKE_ESCAPE, db, like_escaped, utcnow, with_columns
+from market_app.core.db import LIKE_ESCAPE, db, like_escaped, read, utcnow, with_columns
 from market_app.core.errors import NotFound
 from market_app.core.hangul import initials, match_rank, normalize
 from market_app.core.pagination import Rows
@@ -125,7 +125,7 @@ def search_products(market, columns: list, dump, q: str | None = None, category:
         params |= {f"initials_{n}": like_escaped(initials(token)), f"text_{n}": like_escaped(token)}
     params["initials"] = like_escaped(initials(q))
     # The candidates' whole rows at once: a market has a few hundred products, and the page needs no second query.
-    rows = db.session.connection().execute(_search_select(*shape, len(tokens)), params).all()
+    rows = read(_search_select(*shape, len(tokens)), params).all()
     ranked = []
     for row in rows:
         rank = _rank(q, tokens, row.name, row.description or "")

@@ -7,7 +7,6 @@ from http import HTTPStatus
 import flask_smorest
 import marshmallow as ma
 from flask import request
-from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
 # Far past any real list: page * page_size stays a sane OFFSET on every database.
@@ -70,7 +69,11 @@ def require_json_body() -> None:
         abort(422, messages={"json": {"_schema": ["A JSON request body is required."]}})
 
 
-_pagination_metadata_schema = PaginationMetadataSchema()
+def _documentation_only(documented, view):
+    """view with the documentation flask-smorest's doc and alt_response gave documented. They wrap a view in a
+    function that only calls it, to carry the documentation: no call through them on every request."""
+    view._apidoc = documented._apidoc
+    return view
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -110,15 +113,17 @@ class Blueprint(flask_smorest.Blueprint):
         """Document the error responses a route can give (they all use the Error schema)."""
 
         def decorator(view):
+            documented = view
             for code in status_codes:
-                view = self.alt_response(code, response=HTTPStatus(code).name)(view)
-            return view
+                documented = self.alt_response(code, response=HTTPStatus(code).name)(documented)
+            return _documentation_only(documented, view)
 
         return decorator
 
     @staticmethod
     def _make_pagination_metadata(page, page_size, item_count):
-        """flask-smorest's X-Pagination content, dumped by one schema instance instead of a new one per request."""
+        """flask-smorest's X-Pagination content: what its PaginationMetadataSchema dumps (whole numbers, in the
+        schema's order), built as it is instead of dumped per request."""
         metadata = {"total": item_count}
         if item_count == 0:
             metadata["total_pages"] = 0
@@ -131,10 +136,10 @@ class Blueprint(flask_smorest.Blueprint):
                     metadata["previous_page"] = page - 1
                 if page < last_page:
                     metadata["next_page"] = page + 1
-        return _pagination_metadata_schema.dump(metadata)
+        return metadata
 
     def public(self, view):
         """An operation anyone may call without a token (a token that is sent must still be valid: else 401)."""
-        view = self.doc(security=[])(view)
-        return self.alt_response(401, response="UNAUTHORIZED")(view)
+        documented = self.alt_response(401, response="UNAUTHORIZED")(self.doc(security=[])(view))
+        return _documentation_only(documented, view)
 

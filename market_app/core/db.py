@@ -2,10 +2,12 @@
 
 import enum
 import functools
+import threading
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import Flask, current_app
 from flask_sqlalchemy import SQLAlchemy
 
 NAMING_CONVENTION = {
@@ -36,6 +38,64 @@ def engine_options(url: str, config) -> dict:
     elif url.startswith("sqlite"):
         options["connect_args"] = {"timeout": config["SQLITE_BUSY_TIMEOUT_SECONDS"]}
     return options
+
+
+def own_connections_allowed(app: Flask) -> bool:
+    """May a request read on a connection of its own beside its session? Not where the database lives in one
+    connection (in-memory SQLite), nor where the tests run in one rolled-back transaction that no other connection
+    sees (PUBLIC_CACHE_OWN_CONNECTION off)."""
+    engine = db.engine
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    return bool(app.config.get("PUBLIC_CACHE_OWN_CONNECTION", True)) and not in_memory
+
+
+_READS = "db.reads"
+
+
+class _ThreadReads(threading.local):
+    connection: sa.Connection | None = None
+
+
+def read_connection() -> sa.Connection:
+    """The connection for a public read's plain Core statements (read() sends them). A request whose unit of work
+    has begun reads in it (what it wrote, one snapshot). Any other (an anonymous listing) reads on a connection its
+    thread keeps for good, in autocommit, as the cache's versions are read: no ORM session to build and roll back,
+    no pool checkout, no BEGIN and ROLLBACK, and each statement sees what is committed."""
+    session = db.session
+    if session.registry.has() and session.registry().in_transaction():
+        return session.connection()
+    reads = _thread_reads()
+    if reads is None:
+        return session.connection()
+    connection = reads.connection
+    if connection is None or connection.invalidated or connection.closed:
+        if connection is not None:
+            connection.close()
+        connection = reads.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+def read(statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
+    """statement's result on read_connection(). A kept connection the database dropped since its last use (a
+    restart) is replaced and the read sent once more: a read can be, and the pool's pre-ping does the same for the
+    session's connections."""
+    connection = read_connection()
+    try:
+        return connection.execute(statement, params)
+    except sa.exc.DBAPIError as error:
+        reads = _thread_reads()
+        if not error.connection_invalidated or reads is None or connection is not reads.connection:
+            raise
+        return read_connection().execute(statement, params)
+
+
+def _thread_reads() -> _ThreadReads | None:
+    """This app's kept read connections, one a thread; None where reads may not have their own (see above)."""
+    app = current_app._get_current_object()  # noqa: SLF001 (the app itself, to keep its state in its extensions)
+    reads = app.extensions.get(_READS)
+    if reads is None:
+        reads = app.extensions[_READS] = _ThreadReads() if own_connections_allowed(app) else False
+    return reads or None
 
 
 def utcnow() -> datetime:

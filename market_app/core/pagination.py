@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_smorest import Page
 
-from market_app.core.db import db
+from market_app.core.db import db, read
 from market_app.core.schemas import Dumped
 
 _TOTAL = "_total_rows"
@@ -30,9 +30,13 @@ def _paged(select: sa.Select) -> sa.Select:
     form by identity instead of building and hashing a new statement per request). The total is a scalar subquery,
     run once: with count(*) OVER () SQLite collected and sorted every row before the LIMIT instead of walking the
     ORDER BY's index (a 28-stall list took twice as long); PostgreSQL runs either once per statement."""
-    total = sa.select(sa.func.count()).select_from(select.order_by(None).subquery()).scalar_subquery()
+    total = _counted(select).scalar_subquery()
     return (select.add_columns(total.label(_TOTAL))
             .limit(sa.bindparam(_LIMIT, type_=sa.Integer)).offset(sa.bindparam(_OFFSET, type_=sa.Integer)))
+
+
+def _counted(select: sa.Select) -> sa.Select:
+    return sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
 
 
 class SelectPage(Page):
@@ -54,7 +58,7 @@ class SelectPage(Page):
         if self._rows is None:
             params = self.collection.params | {_LIMIT: self.page_params.page_size, _OFFSET: self.page_params.first_item}
             # Core: no ORM work per statement
-            self._rows = db.session.connection().execute(_paged(self.collection.select), params).all()
+            self._rows = read(_paged(self.collection.select), params).all()
         return self._rows
 
     @property
@@ -63,8 +67,5 @@ class SelectPage(Page):
             rows = self._page_rows()
             if rows:
                 return rows[0]._mapping[_TOTAL]
-            stmt = self.collection.select
-        else:
-            stmt = self.collection
-        count_stmt = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-        return db.session.scalar(count_stmt, self.collection.params if isinstance(self.collection, Rows) else None)
+            return read(_counted(self.collection.select), self.collection.params).scalar()
+        return db.session.scalar(_counted(self.collection))

@@ -22,7 +22,7 @@ import sqlalchemy.orm as so
 from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 
-from market_app.core.db import db
+from market_app.core.db import db, own_connections_allowed
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +72,8 @@ def read(scope: str) -> int | None:
     """The scope's current version; None when it has none yet (then nothing may be cached for it)."""
     reader = current_app.extensions.get(_READER)
     if reader is None:
-        engine = db.engine
-        # An in-memory SQLite database lives in one connection only, and tests that run in one rolled-back
-        # transaction allow no second connection: read in the request's session there.
-        in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
-        own = current_app.config.get("PUBLIC_CACHE_OWN_CONNECTION", True) and not in_memory
-        reader = current_app.extensions[_READER] = VersionReader(engine) if own else SessionVersionReader()
+        own = own_connections_allowed(current_app)  # else in the request's session
+        reader = current_app.extensions[_READER] = VersionReader(db.engine) if own else SessionVersionReader()
     return reader.read(scope)
 
 
@@ -103,13 +99,21 @@ class VersionReader:
     def _connection(self):
         connection = getattr(self.local, "connection", None)
         if connection is None:
-            connection = self.engine.raw_connection()  # kept by this thread for good
+            try:
+                connection = self.engine.raw_connection()  # kept by this thread for good
+            except self.engine.dialect.loaded_dbapi.Error as error:
+                raise self._wrapped(error, None, None) from error
             if self.engine.dialect.name == "sqlite":
                 connection.dbapi_connection.isolation_level = None
             else:
                 connection.dbapi_connection.autocommit = True
             self.local.connection = connection
         return connection
+
+    def _wrapped(self, error: Exception, statement: str | None, params: tuple | None) -> sa.exc.DBAPIError:
+        """The driver's own error (a raw connection raises it) as SQLAlchemy's, which the app answers with a 503
+        (the database down, locked or hanging), not a 500."""
+        return sa.exc.DBAPIError.instance(statement, params, error, self.engine.dialect.loaded_dbapi.Error)
 
     def read(self, scope: str) -> int | None:
         connection = self._connection()
@@ -118,9 +122,11 @@ class VersionReader:
             cursor.execute(self.sql, (scope,))
             row = cursor.fetchone()
             cursor.close()
-        except Exception:
+        except Exception as error:
             self.local.connection = None
             connection.invalidate()  # a broken connection (database restarted): a new one next time
+            if isinstance(error, self.engine.dialect.loaded_dbapi.Error):
+                raise self._wrapped(error, self.sql, (scope,)) from error
             raise
         return None if row is None else row[0]
 

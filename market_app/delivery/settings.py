@@ -3,7 +3,7 @@ into rules cached per settings version, so a quote or a slot list reads one row 
 
 import sqlalchemy as sa
 
-from market_app.core.db import db, lock_row, utcnow
+from market_app.core.db import db, lock_row, read, utcnow
 from market_app.delivery import rules as rules_module
 from market_app.delivery.models import DeliverySettings, FeePayer
 from market_app.delivery.rules import Rules
@@ -79,7 +79,7 @@ _MARKET_AND_VERSION = (
 def market_and_rules(market_id: int) -> tuple[sa.Row, Rules] | None:
     """The market (id, timezone, lat, lng) and its rules in one query (the quote's and the slot list's only read
     besides the slot loads; a second one reads the settings when their version is not compiled yet)."""
-    market = db.session.execute(_MARKET_AND_VERSION, {"market_id": market_id}).first()
+    market = read(_MARKET_AND_VERSION, {"market_id": market_id}).first()
     if market is None:
         return None
     # Without a settings row, the key of defaults(): version 0, never updated.

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from market_app.core import versions
-from market_app.core.db import db, utcnow
+from market_app.core.db import db, read, utcnow
 from market_app.core.errors import Conflict, InvalidInput
 from market_app.delivery.models import SlotBooking, SlotLoad
 from market_app.delivery.rules import Rules, Slot, slot_at, timetable, utc
@@ -57,7 +57,7 @@ _LOADS_BETWEEN = sa.select(_LOADS.c.slot_start, _LOADS.c.taken).where(
 
 
 def loads_between(market_id: int, first: datetime, last: datetime) -> dict[datetime, int]:
-    rows = db.session.execute(_LOADS_BETWEEN, {"market_id": market_id, "first": utc(first), "last": utc(last)})
+    rows = read(_LOADS_BETWEEN, {"market_id": market_id, "first": utc(first), "last": utc(last)})
     return {start: taken for start, taken in rows}
 
 

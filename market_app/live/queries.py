@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from market_app.catalog.models import Product
-from market_app.core.db import db, utcnow
+from market_app.core.db import db, read, utcnow
 from market_app.core.timeutil import local_date, local_day_bounds
 from market_app.live.models import LiveKind, LiveOffer, LiveSession, LiveStatus, LiveViewer
 from market_app.markets.models import Market, Stall, StallStatus
@@ -81,7 +81,7 @@ def offer_rows(session_ids: list[int]) -> dict[int, list[sa.Row]]:
     """The sessions' offers with their products, by session, in offer order: one query for a page."""
     by_session = defaultdict(list)
     if session_ids:
-        for row in db.session.connection().execute(_OFFER_ROWS, {"session_ids": session_ids}):
+        for row in read(_OFFER_ROWS, {"session_ids": session_ids}):
             by_session[row.live_session_id].append(row)
     return by_session
 

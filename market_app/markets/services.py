@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from market_app.accounts.models import User
 from market_app.accounts.services import normalize_email
-from market_app.core.db import LIKE_ESCAPE, db, json_text, like_escaped, utcnow, with_columns
+from market_app.core.db import LIKE_ESCAPE, db, json_text, like_escaped, read, utcnow, with_columns
 from market_app.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from market_app.core.hours import MINUTES_PER_DAY, local_weekday_minute, open_at_text, weekly_periods
 from market_app.markets.models import (
@@ -39,7 +39,7 @@ _LISTING_MARKET = sa.select(Market.id, Market.timezone).where(Market.id == sa.bi
 def listing_market(market_id: int) -> sa.Row:
     """What a public listing needs of its market (id and time zone) without loading the whole row: NotFound if
     there is no such market."""
-    market = db.session.connection().execute(_LISTING_MARKET, {"market_id": market_id}).first()
+    market = read(_LISTING_MARKET, {"market_id": market_id}).first()
     if market is None:
         raise NotFound("Market not found.")
     return market
@@ -253,11 +253,10 @@ def _map_stalls_select(columns: tuple) -> sa.Select:
 def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Callable]:
     """The map: the market's size, its active stalls in aisle order as plain rows of columns (of stalls), and the
     function giving each row's computed values."""
-    connection = db.session.connection()  # Core rows: no ORM objects
-    market = connection.execute(_MAP_MARKET, {"market_id": market_id}).first()
+    market = read(_MAP_MARKET, {"market_id": market_id}).first()  # Core rows: no ORM objects
     if market is None:
         raise NotFound("Market not found.")
-    rows = connection.execute(_map_stalls_select(tuple(columns)), {"market_id": market.id}).all()
+    rows = read(_map_stalls_select(tuple(columns)), {"market_id": market.id}).all()
     about = {"market_id": market.id, "name": market.name, "width": market.map_width, "height": market.map_height}
     return about, rows, _stall_facts(market.timezone, utcnow())
 

@@ -43,9 +43,14 @@ def assert_unavailable(resp) -> None:
     assert "database" in resp.json["message"].lower()
 
 
+# Public listings read on a connection each thread keeps (production) or in the request's session (core.db.read).
+READS = {"kept connection": {"PUBLIC_CACHE_OWN_CONNECTION": True}, "session": {}}
+
+
+@pytest.mark.parametrize("reads", READS)
 @pytest.mark.parametrize("path", ["/healthz", f"{API}/markets", f"{API}/markets/1/stalls"])
-def test_database_that_refuses_connections_is_a_quick_503(app_on, path):
-    app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")
+def test_database_that_refuses_connections_is_a_quick_503(app_on, path, reads):
+    app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing", **READS[reads])
 
     started = time.monotonic()
     resp = app.test_client().get(path)
@@ -62,11 +67,13 @@ def test_login_with_the_database_down_is_a_503_not_a_500(app_on):
     assert_unavailable(resp)
 
 
+@pytest.mark.parametrize("reads", READS)
 @pytest.mark.parametrize("path", [f"{API}/markets", f"{API}/markets/1/stalls", f"{API}/stalls/1"])
-def test_database_that_accepts_and_never_answers_is_a_503_after_the_connect_timeout(app_on, path):
+def test_database_that_accepts_and_never_answers_is_a_503_after_the_connect_timeout(app_on, path, reads):
     with silent_server() as url:
         port = url.rsplit(":", 1)[1]
-        app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{port}/hung", DATABASE_CONNECT_TIMEOUT_SECONDS=2)
+        app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{port}/hung", DATABASE_CONNECT_TIMEOUT_SECONDS=2,
+                     **READS[reads])
 
         started = time.monotonic()
         resp = app.test_client().get(path)
@@ -101,9 +108,10 @@ def locked_markets(app):
     thread.join()
 
 
-def test_a_statement_stuck_behind_a_lock_ends_in_a_quick_503(app, app_on, locked_markets):
+@pytest.mark.parametrize("reads", READS)
+def test_a_statement_stuck_behind_a_lock_ends_in_a_quick_503(app, app_on, locked_markets, reads):
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    stuck = app_on(url, DATABASE_STATEMENT_TIMEOUT_MS=300, SQLITE_BUSY_TIMEOUT_SECONDS=0.3)
+    stuck = app_on(url, DATABASE_STATEMENT_TIMEOUT_MS=300, SQLITE_BUSY_TIMEOUT_SECONDS=0.3, **READS[reads])
 
     started = time.monotonic()
     resp = stuck.test_client().get(f"{API}/markets")

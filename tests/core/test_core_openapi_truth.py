@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
+from flask_smorest.pagination import PaginationMixin
 
 from market_app.markets.models import Market, Stall
 from tests.helpers import API, assert_error
@@ -84,6 +85,21 @@ def test_x_pagination_is_documented_as_the_json_string_it_is(client, spec, world
     for _path, operation in paginated:
         assert operation["responses"]["200"]["headers"]["X-Pagination"]["schema"] == {"type": "string"}
     assert json.loads(resp.headers["X-Pagination"])["total"] == 2
+
+
+@pytest.mark.parametrize("total", [0, 1, 20, 21, 45])
+def test_x_pagination_is_what_flask_smorests_metadata_schema_writes(client, make, total):
+    """Our header is built as a dict, not dumped per request: the same JSON as flask-smorest's own, in every case
+    (empty, one page, first, middle, last and past the last page)."""
+    market = make.market()
+    for n in range(total):
+        make.stall(market, name=f"가게 {n:02d}")
+
+    for page in (1, 2, 3, 4):
+        resp = client.get(f"{API}/markets/{market.id}/stalls?page={page}&page_size=20")
+        assert resp.status_code == 200
+        assert resp.headers["X-Pagination"] == json.dumps(
+            PaginationMixin._make_pagination_metadata(page, 20, total)), (total, page)
 
 
 def _schema(spec: dict, name: str) -> dict:

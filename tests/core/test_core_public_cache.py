@@ -248,6 +248,50 @@ def test_another_app_instance_serves_what_one_cached_and_sees_its_writes_at_once
     assert "다시 바꾼 가게" in _names(client.get(url))
 
 
+@pytest.fixture
+def computing_app(app):
+    """Another instance with the cache off, reading public listings as production's workers do: on a connection
+    each thread keeps, in autocommit (core.db.read), not in a session."""
+    other = create_app(dict(app.config) | OWN_CONNECTION | {"PUBLIC_CACHE": False})
+    yield other
+    with other.app_context():
+        db.engine.dispose()
+
+
+LISTINGS = [case for case in CASES if not case.startswith("market page")]  # the market's page is read by the ORM
+
+
+@pytest.mark.parametrize("case", LISTINGS)
+def test_reads_on_a_kept_connection_see_every_write_at_once(client, computing_app, shop, case):
+    url_of, write, shows_the_write = CASES[case]
+    url = url_of(client, shop)
+    other = computing_app.test_client()
+    before = other.get(url)
+    assert before.status_code == 200 and not shows_the_write(before)
+    assert before.json == client.get(url).json
+
+    write(client, shop)
+
+    after = other.get(url)
+    assert after.status_code == 200 and shows_the_write(after), after.json
+    assert after.json == client.get(url).json
+    assert computing_app.extensions["db.reads"].connection is not None  # read on the kept connection
+
+
+def test_a_kept_read_connection_the_database_dropped_is_replaced_without_an_error(computing_app, shop):
+    other = computing_app.test_client()
+    url = f"{API}/markets/{shop.market.id}/stalls"
+    first = other.get(url)
+    reads = computing_app.extensions["db.reads"]
+    dropped = reads.connection
+    dropped.connection.dbapi_connection.close()  # what a database restart does to it
+
+    again = other.get(url)
+
+    assert again.status_code == 200 and again.json == first.json
+    assert reads.connection is not dropped and dropped.closed
+
+
 class Reader:
     """Another process on the same database and store, reading URLs with its own app and test client."""
 
