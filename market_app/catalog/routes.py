@@ -19,7 +19,7 @@ from market_app.core.schemas import Dumped, row_dumper
 from market_app.core.versions import products_scope
 from market_app.markets import access
 from market_app.markets.models import Stall
-from market_app.markets.services import get_stall, listing_market
+from market_app.markets.services import get_stall
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1", description="Products and product search")
 product_json = row_dumper(ProductSchema(), computed=("sold_out",))
@@ -120,4 +120,4 @@ class MarketProducts(MethodView):
     @blp.errors(404)
     def get(self, args, market_id):
         """Search a market's available products; best matches first (초성 search supported)"""
-        return services.search_products(listing_market(market_id), PRODUCT_COLUMNS, _product_items, **args)
+        return services.search_products(market_id, PRODUCT_COLUMNS, _product_items, **args)

@@ -10,6 +10,7 @@ from market_app.core.errors import NotFound
 from market_app.core.hangul import initials, match_rank, normalize
 from market_app.core.pagination import Rows
 from market_app.markets.models import Stall, StallStatus
+from market_app.markets.services import listing_market
 
 DESCRIPTION_MATCH_RANK = 5
 MULTI_WORD_RANK_BASE = 10
@@ -112,14 +113,15 @@ def _search_select(columns: tuple, category: bool, stall: bool, tokens: int | No
     return stmt.where(sa.or_(*narrowing))
 
 
-def search_products(market, columns: list, dump, q: str | None = None, category: str | None = None,
+def search_products(market_id: int, columns: list, dump, q: str | None = None, category: str | None = None,
                     stall_id: int | None = None):
     """Without q: rows of columns (of products and stalls) by name, as core.pagination.Rows. With q: candidates
-    narrowed in SQL by 초성, then ranked here. dump turns a page of rows into the response's items."""
-    params = {"market_id": market.id, "category": category, "stall_id": stall_id}
+    narrowed in SQL by 초성, then ranked here. dump turns a page of rows into the response's items. The market is
+    looked up only when nothing is found (NotFound if there is no such market)."""
+    params = {"market_id": market_id, "category": category, "stall_id": stall_id}
     shape = (tuple(columns), bool(category), stall_id is not None)
     if not q or not q.strip():
-        return Rows(_search_select(*shape, None), dump, params)
+        return Rows(_search_select(*shape, None), dump, params, on_empty=lambda: listing_market(market_id))
     tokens = q.split()
     for n, token in enumerate(tokens):
         params |= {f"initials_{n}": like_escaped(initials(token)), f"text_{n}": like_escaped(token)}
@@ -131,5 +133,7 @@ def search_products(market, columns: list, dump, q: str | None = None, category:
         rank = _rank(q, tokens, row.name, row.description or "")
         if rank is not None:
             ranked.append((rank, len(row.name), row.name, row.id, row))
+    if not ranked:
+        listing_market(market_id)  # no such market: 404, not an empty list
     ranked.sort(key=lambda entry: entry[:4])
     return RankedProducts([entry[-1] for entry in ranked], dump)

@@ -22,6 +22,9 @@ class Rows:
     select: sa.Select
     dump: Callable[[list[sa.Row]], list[dict]]
     params: dict = field(default_factory=dict)  # values of the select's bindparams: a select built once per shape
+    # Called when the page has no row: a listing under a parent that may not exist (a market's stalls) raises its
+    # 404 there instead of reading the parent before every page.
+    on_empty: Callable[[], None] | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -67,5 +70,7 @@ class SelectPage(Page):
             rows = self._page_rows()
             if rows:
                 return rows[0]._mapping[_TOTAL]
+            if self.collection.on_empty is not None:
+                self.collection.on_empty()
             return read(_counted(self.collection.select), self.collection.params).scalar()
         return db.session.scalar(_counted(self.collection))

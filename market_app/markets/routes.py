@@ -174,12 +174,10 @@ class MarketStalls(MethodView):
     def get(self, args, market_id):
         """List a market's active stalls by category, text and open now (admins may list other statuses)"""
         if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
-            market = services.get_market(market_id)
-            access.require_market_admin(optional_user(), market)
-        else:
-            market = services.listing_market(market_id)
-        stmt, params, facts = services.stall_rows(market, STALL_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params)
+            access.require_market_admin(optional_user(), services.get_market(market_id))
+        stmt, params, facts = services.stall_rows(market_id, STALL_COLUMNS, **args)
+        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params,
+                    on_empty=lambda: services.listing_market(market_id))  # no such market: 404
 
     @login_required
     @blp.arguments(StallSchema)

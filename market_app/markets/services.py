@@ -194,10 +194,20 @@ def suspend_stall(stall: Stall, reason: str | None = None) -> Stall:
 _STALLS = Stall.__table__
 
 
+# The market's time zone on each stall row (what its open_now is computed in): one statement for a page, no
+# lookup of the market before it. SQLite and PostgreSQL both run an uncorrelated scalar subquery once.
+_MARKET_TIMEZONE = (sa.select(Market.timezone).where(Market.id == sa.bindparam("market_id")).scalar_subquery()
+                    .label("market_timezone"))
+
+
+def _stall_facts_columns(columns: tuple, *extra) -> list:
+    return with_columns(columns, json_text(_STALLS.c.hours), _STALLS.c.stripe_account_id, *extra)
+
+
 @functools.lru_cache(maxsize=64)
 def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool | None) -> sa.Select:
     """stall_rows' statement for one shape of the stall list, built once: its values are bound per request."""
-    stmt = sa.select(*with_columns(columns, json_text(_STALLS.c.hours), _STALLS.c.stripe_account_id)).where(
+    stmt = sa.select(*_stall_facts_columns(columns, _MARKET_TIMEZONE)).where(
         _STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == sa.bindparam("status"))
     if category:
         stmt = stmt.where(_STALLS.c.category == sa.bindparam("category"))
@@ -214,26 +224,33 @@ def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool |
     return stmt.order_by(_STALLS.c.name, _STALLS.c.id)
 
 
-def stall_rows(market, columns: list, *, status: StallStatus = StallStatus.ACTIVE, category: str | None = None,
-               q: str | None = None, open_now: bool | None = None,
+def stall_rows(market_id: int, columns: list, *, status: StallStatus = StallStatus.ACTIVE,
+               category: str | None = None, q: str | None = None, open_now: bool | None = None,
                now: datetime | None = None) -> tuple[sa.Select, dict, Callable]:
     """The market's stalls of a status, by name: of a category, matching q in their name or description, open (or
     closed) now in the market's time zone, as plain rows of columns (of stalls). Returns the statement, the values
     to bind, and a function giving each row's computed values (open_now, has_payout_account) for the schema's row
-    dumper."""
+    dumper. The market is read first only to filter on open now (its local time); else an empty page is the
+    caller's to tell from a market that does not exist (listing_market)."""
     now = now or utcnow()
-    weekday, minute = local_weekday_minute(now, market.timezone)
-    params = {"market_id": market.id, "status": status, "category": category,  # those the shape uses are bound
+    weekday = minute = None
+    if open_now is not None:
+        weekday, minute = local_weekday_minute(now, listing_market(market_id).timezone)
+    params = {"market_id": market_id, "status": status, "category": category,  # those the shape uses are bound
               "q": like_escaped(q) if q else None, "weekday": weekday, "minute": minute}
-    return (_stall_rows_select(tuple(columns), bool(category), bool(q), open_now), params,
-            _stall_facts(market.timezone, now))
+    return _stall_rows_select(tuple(columns), bool(category), bool(q), open_now), params, _stall_facts(now)
 
 
-def _stall_facts(timezone: str, now: datetime) -> Callable[[sa.Row], dict]:
-    weekday, minute = local_weekday_minute(now, timezone)
+def _stall_facts(now: datetime, timezone: str | None = None) -> Callable[[sa.Row], dict]:
+    """The computed values of a stall row read with _stall_facts_columns, at now in its market's time zone (the
+    timezone given, else the row's market_timezone)."""
+    local_now: dict[str | None, tuple[int, int]] = {}  # one time zone for a market's rows: converted once
 
     def facts(row: sa.Row) -> dict:
-        return {"open_now": open_at_text(row.hours, weekday, minute),
+        weekday_minute = local_now.get(timezone)
+        if weekday_minute is None:
+            weekday_minute = local_now[timezone] = local_weekday_minute(now, timezone or row.market_timezone)
+        return {"open_now": open_at_text(row.hours, *weekday_minute),
                 "has_payout_account": row.stripe_account_id is not None}
 
     return facts
@@ -245,7 +262,7 @@ _MAP_MARKET = sa.select(Market.id, Market.name, Market.map_width, Market.map_hei
 
 @functools.lru_cache(maxsize=8)
 def _map_stalls_select(columns: tuple) -> sa.Select:
-    return (sa.select(*with_columns(columns, json_text(_STALLS.c.hours), _STALLS.c.stripe_account_id))
+    return (sa.select(*_stall_facts_columns(columns))
             .where(_STALLS.c.market_id == sa.bindparam("market_id"), _STALLS.c.status == StallStatus.ACTIVE)
             .order_by(_STALLS.c.aisle, _STALLS.c.id))
 
@@ -258,7 +275,7 @@ def market_map(market_id: int, columns: list) -> tuple[dict, list[sa.Row], Calla
         raise NotFound("Market not found.")
     rows = read(_map_stalls_select(tuple(columns)), {"market_id": market.id}).all()
     about = {"market_id": market.id, "name": market.name, "width": market.map_width, "height": market.map_height}
-    return about, rows, _stall_facts(market.timezone, utcnow())
+    return about, rows, _stall_facts(utcnow(), market.timezone)
 
 
 def roles_of(user: User) -> tuple[list[Membership], list[Stall]]:

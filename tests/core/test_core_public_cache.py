@@ -332,7 +332,8 @@ def test_another_process_sharing_the_store_never_reads_an_old_answer(client, rea
 
     _reprice(client, shop)
     theirs = reader.get(url)
-    assert theirs["body"][0]["price"] == 3500 and theirs["statements"] > 1
+    # Computed, not from the store: the products read (the version's read goes on a raw connection, not counted).
+    assert theirs["body"][0]["price"] == 3500 and theirs["statements"] == 1
     _order_two(client, shop)
     assert reader.get(url)["body"][0]["stock"] == 8
 

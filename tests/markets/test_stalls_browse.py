@@ -89,7 +89,7 @@ def test_overnight_hours_are_open_after_midnight_and_closed_at_closing_time(make
 
     def open_at(*local) -> list[str]:
         now = datetime(*local, tzinfo=SEOUL).astimezone(UTC)
-        stmt, params, _facts = stall_rows(market, [Stall.name], open_now=True, now=now)
+        stmt, params, _facts = stall_rows(market.id, [Stall.name], open_now=True, now=now)
         return list(db.session.scalars(stmt, params))
 
     assert open_at(2026, 11, 27, 23, 0) == ["포장마차"]  # Friday night
@@ -116,3 +116,21 @@ def test_stall_shows_open_now_from_its_hours(client, make):
     closed_today = make.stall(market, hours={day: None for day in EVERY_DAY})
 
     assert client.get(f"/api/v1/stalls/{closed_today.id}").json["open_now"] is False
+
+
+def test_an_empty_list_is_200_and_a_market_that_does_not_exist_is_404(client, make):
+    """The page's rows carry the market's time zone, so the market is read apart only for an empty page: an empty
+    page of a real market is an empty list, of no market a 404 (also past the last page, and for products)."""
+    market = make.market()
+    make.stall(market, name="하나뿐인 가게", hours=_every_day_from_now(-60, 60))
+    empty = ["/stalls?q=없는가게", "/stalls?page=2", "/stalls?open_now=false", "/products", "/products?q=없는물건",
+             "/products?page=9"]
+
+    for path in empty:
+        resp = client.get(f"/api/v1/markets/{market.id}{path}")
+        assert resp.status_code == 200 and resp.json == [], (path, resp.json)
+    for path in ["/stalls", "/stalls?open_now=true", *empty]:
+        resp = client.get(f"/api/v1/markets/{market.id + 1000}{path}")
+        assert resp.status_code == 404 and resp.json["message"] == "Market not found.", (path, resp.json)
+    assert _names(client.get(f"/api/v1/markets/{market.id}/stalls")) == ["하나뿐인 가게"]
+    assert _names(client.get(f"/api/v1/markets/{market.id}/stalls?open_now=true")) == ["하나뿐인 가게"]
