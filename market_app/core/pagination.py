@@ -25,6 +25,9 @@ class Rows:
     # Called when the page has no row: a listing under a parent that may not exist (a market's stalls) raises its
     # 404 there instead of reading the parent before every page.
     on_empty: Callable[[], None] | None = None
+    # A page whose values were bound for a guess (a market's time zone as last read here) and how to check it on
+    # the rows read: the values to read the page again with when the guess was wrong, None when it was right.
+    recheck: Callable[[list[sa.Row]], dict | None] | None = None
 
 
 @functools.lru_cache(maxsize=256)
@@ -39,7 +42,9 @@ def _paged(select: sa.Select) -> sa.Select:
 
 
 def _counted(select: sa.Select) -> sa.Select:
-    return sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
+    """The count of a Rows select's rows: the same FROM and WHERE (plain selects: no DISTINCT, GROUP BY or LIMIT),
+    none of its columns to compute (SQLite counts from the index)."""
+    return select.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
 
 
 class SelectPage(Page):
@@ -59,10 +64,17 @@ class SelectPage(Page):
 
     def _page_rows(self) -> list:
         if self._rows is None:
-            params = self.collection.params | {_LIMIT: self.page_params.page_size, _OFFSET: self.page_params.first_item}
-            # Core: no ORM work per statement
-            self._rows = read(_paged(self.collection.select), params).all()
+            rows = self._read_page()
+            again = self.collection.recheck(rows) if self.collection.recheck is not None else None
+            if again is not None:
+                self.collection.params = again
+                rows = self._read_page()
+            self._rows = rows
         return self._rows
+
+    def _read_page(self) -> list:
+        params = self.collection.params | {_LIMIT: self.page_params.page_size, _OFFSET: self.page_params.first_item}
+        return read(_paged(self.collection.select), params).all()  # Core: no ORM work per statement
 
     @property
     def item_count(self):
@@ -73,4 +85,4 @@ class SelectPage(Page):
             if self.collection.on_empty is not None:
                 self.collection.on_empty()
             return read(_counted(self.collection.select), self.collection.params).scalar()
-        return db.session.scalar(_counted(self.collection))
+        return db.session.scalar(sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery()))

@@ -175,9 +175,9 @@ class MarketStalls(MethodView):
         """List a market's active stalls by category, text and open now (admins may list other statuses)"""
         if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
             access.require_market_admin(optional_user(), services.get_market(market_id))
-        stmt, params, facts = services.stall_rows(market_id, STALL_COLUMNS, **args)
+        stmt, params, facts, recheck = services.stall_rows(market_id, STALL_COLUMNS, **args)
         return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params,
-                    on_empty=lambda: services.listing_market(market_id))  # no such market: 404
+                    on_empty=lambda: services.listing_market(market_id), recheck=recheck)  # no such market: 404
 
     @login_required
     @blp.arguments(StallSchema)

@@ -42,7 +42,30 @@ def listing_market(market_id: int) -> sa.Row:
     market = read(_LISTING_MARKET, {"market_id": market_id}).first()
     if market is None:
         raise NotFound("Market not found.")
+    _TIMEZONES[market.id] = market.timezone
     return market
+
+
+# Each market's time zone as this process last read it. A listing that filters on local time (stalls open now,
+# the schedule from today) binds its values for that guess, and its statement reads the market's time zone beside
+# the rows: checked_timezone says whether the guess held. One statement instead of two; a market whose time zone
+# changed costs the one request that finds it out a second read.
+_TIMEZONES: dict[int, str] = {}
+
+
+def timezone_guess(market_id: int) -> str:
+    """The market's time zone as last read here, else read now (NotFound if there is no such market)."""
+    guess = _TIMEZONES.get(market_id)
+    return guess if guess is not None else listing_market(market_id).timezone
+
+
+def checked_timezone(market_id: int, rows: list[sa.Row], key: str) -> str:
+    """The market's time zone now: as the page's rows read it (under key), else, for an empty page, read now
+    (NotFound if there is no such market)."""
+    if not rows:
+        return listing_market(market_id).timezone
+    timezone = _TIMEZONES[market_id] = rows[0]._mapping[key]
+    return timezone
 
 
 def get_stall(stall_id: int) -> Stall | None:
@@ -226,19 +249,29 @@ def _stall_rows_select(columns: tuple, category: bool, q: bool, open_now: bool |
 
 def stall_rows(market_id: int, columns: list, *, status: StallStatus = StallStatus.ACTIVE,
                category: str | None = None, q: str | None = None, open_now: bool | None = None,
-               now: datetime | None = None) -> tuple[sa.Select, dict, Callable]:
+               now: datetime | None = None) -> tuple[sa.Select, dict, Callable, Callable | None]:
     """The market's stalls of a status, by name: of a category, matching q in their name or description, open (or
     closed) now in the market's time zone, as plain rows of columns (of stalls). Returns the statement, the values
-    to bind, and a function giving each row's computed values (open_now, has_payout_account) for the schema's row
-    dumper. The market is read first only to filter on open now (its local time); else an empty page is the
-    caller's to tell from a market that does not exist (listing_market)."""
+    to bind, a function giving each row's computed values (open_now, has_payout_account) for the schema's row
+    dumper, and (open_now asked: its local time is bound for the market's time zone as last read) the check of
+    that guess on the rows read, giving the values to read them again with when it was wrong (Rows.recheck). An
+    empty page is the caller's to tell from a market that does not exist (listing_market)."""
     now = now or utcnow()
-    weekday = minute = None
-    if open_now is not None:
-        weekday, minute = local_weekday_minute(now, listing_market(market_id).timezone)
     params = {"market_id": market_id, "status": status, "category": category,  # those the shape uses are bound
-              "q": like_escaped(q) if q else None, "weekday": weekday, "minute": minute}
-    return _stall_rows_select(tuple(columns), bool(category), bool(q), open_now), params, _stall_facts(now)
+              "q": like_escaped(q) if q else None, "weekday": None, "minute": None}
+    stmt = _stall_rows_select(tuple(columns), bool(category), bool(q), open_now)
+    if open_now is None:
+        return stmt, params, _stall_facts(now), None
+    guess = timezone_guess(market_id)
+
+    def local(timezone: str) -> dict:
+        return params | dict(zip(("weekday", "minute"), local_weekday_minute(now, timezone), strict=True))
+
+    def recheck(rows: list[sa.Row]) -> dict | None:
+        timezone = checked_timezone(market_id, rows, _MARKET_TIMEZONE.key)
+        return None if timezone == guess else local(timezone)
+
+    return stmt, local(guess), _stall_facts(now), recheck
 
 
 def _stall_facts(now: datetime, timezone: str | None = None) -> Callable[[sa.Row], dict]:

@@ -115,13 +115,15 @@ def test_a_page_of_the_schedule_reads_sessions_offers_and_stalls_in_a_few_querie
             "offers": [{"product_id": product.id, "live_price": 4000, "quantity_cap": 3},
                        {"product_id": veg.product.id, "live_price": 2000, "quantity_cap": 3}]})
     url = f"{API}/markets/{shop.market.id}/live-sessions"  # before counting: the market's id is expired by now
+    assert client.get(url, query_string={"kind": "flash"}).json == []  # reads the market's time zone
     with count_queries() as statements:
         resp = client.get(url)
 
     assert len(resp.json) == 6 and all(len(s["offers"]) == 2 for s in resp.json)
-    # 1 the public read cache's version (read on a connection of its own in production), 2 the market, 3 the page of
-    # session rows with their stalls' names, market's time zone and the total, 4 the page's offers with products.
-    assert len(statements) == 4, statements
+    # 1 the public read cache's version (read on a connection of its own in production), 2 the page of session rows
+    # with their stalls' names, market's time zone (which the window was bound for, as last read) and the total,
+    # 3 the page's offers with products.
+    assert len(statements) == 3, statements
     with count_queries() as statements:
         assert client.get(url).json == resp.json
     assert len(statements) == 1 and "cache_versions" in statements[0]  # the same page again: from the cache
@@ -150,3 +152,24 @@ def test_the_schedule_is_what_the_session_schema_dumps(client, shop, live):
     assert cancelled_only == dumped(LiveSession.status == "cancelled")
     stall_only = client.get(f"{API}/stalls/{veg.stall.id}/live-sessions").json
     assert stall_only == dumped(LiveSession.stall_id == veg.stall.id)
+
+
+def test_a_market_that_moves_to_another_time_zone_is_listed_by_its_new_local_days_at_once(client, shop, live):
+    """The window is bound for the market's time zone as last read and checked against the one its rows carry."""
+    # Starting at 01:00 UTC in five days, for 60 minutes: 10:00 on day D in Seoul, 14:00 on D - 1 in Pago Pago.
+    start = (soon(0) + timedelta(days=5)).replace(hour=1, minute=0, second=0)
+    session = live.schedule(shop.stands[0], starts_in=(start - soon(0)).total_seconds() / 60)
+    day = start.astimezone(ZoneInfo("Asia/Seoul")).date()
+    url = f"{API}/markets/{shop.market.id}/live-sessions"
+
+    def on(local_day) -> list[int]:
+        return _ids(client.get(url, query_string={"from": local_day.isoformat(), "to": local_day.isoformat()}))
+
+    assert on(day) == [session["id"]] and on(day - timedelta(days=1)) == []
+    resp = client.patch(f"{API}/markets/{shop.market.id}", json={"timezone": "Pacific/Pago_Pago"},
+                        headers=shop.admin_headers)
+    assert resp.status_code == 200, resp.json
+
+    assert on(day) == [] and on(day - timedelta(days=1)) == [session["id"]]
+    moved = client.get(url, query_string={"from": (day - timedelta(days=1)).isoformat()})
+    assert moved.json[0]["starts_at"] == start.astimezone(ZoneInfo("Pacific/Pago_Pago")).isoformat()
