@@ -1,5 +1,7 @@
 """Digital traditional market platform: the Flask application factory."""
 
+import inspect
+
 from flask import Flask
 from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,7 +18,7 @@ MIGRATIONS_DIR = INSTANCE_DIR.parent / "migrations"
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder=None)
+    app = MarketApp(__name__, instance_path=str(INSTANCE_DIR), static_folder=None)
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -59,6 +61,16 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         # so that the cache's front door sees it too.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1)
     return app
+
+
+class MarketApp(Flask):
+    def ensure_sync(self, func):
+        """A plain function is returned as it is: Flask asks inspect.iscoroutinefunction of every hook and view
+        wrapper of every request (about 20 a request); its code flags say it at once."""
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        if code is not None and not code.co_flags & inspect.CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
 
 
 class NoCookieSession(SessionInterface):

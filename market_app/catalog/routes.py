@@ -27,7 +27,7 @@ PRODUCT_COLUMNS = product_json.columns(Product.__table__, Stall.name.label("stal
 
 
 def _product_items(rows) -> list[dict]:
-    return [product_json(row._mapping, services.product_facts(row)) for row in rows]
+    return product_json.many(rows, services.product_facts)
 
 
 class SearchPage(SelectPage):

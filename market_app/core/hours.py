@@ -81,8 +81,10 @@ def _periods_of_text(text: str | None) -> tuple[tuple[int, int, int], ...]:
     return tuple(weekly_periods(orjson.loads(text))) if text else ()
 
 
+@functools.lru_cache(maxsize=8192)
 def open_at_text(text: str | None, weekday: int, minute: int) -> bool:
-    """open_at for hours read as their JSON text (core.db.json_text): parsed once per distinct text."""
+    """open_at for hours read as their JSON text (core.db.json_text): parsed once per distinct text, answered once
+    per text and minute (a listing asks for each row; a market's rows share a few texts)."""
     return any(day == weekday and start <= minute < end for day, start, end in _periods_of_text(text))
 
 

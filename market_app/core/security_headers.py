@@ -57,6 +57,13 @@ def init_app(app: Flask) -> Callable[[str, bool], list[tuple[str, str]] | None]:
     # Talisman's own hook works the same headers out again for every answer: it is swapped for the remembered ones.
     hooks = app.after_request_funcs[None]
     hooks[hooks.index(talisman._set_response_headers)] = set_fixed_headers
+    # Its two hooks before every request look up the view's options for an HTTPS redirect and a CSP nonce. No view
+    # here asks for either (the pay page makes its own nonce): they run only when the configuration does.
+    before = app.before_request_funcs[None]
+    if not talisman.force_https:
+        before.remove(talisman._force_https)
+    if not talisman.content_security_policy_nonce_in:
+        before.remove(talisman._make_nonce)
 
     def fixed_headers_for(path: str, https: bool) -> list[tuple[str, str]] | None:
         with app.test_request_context(path, base_url="https://localhost" if https else "http://localhost"):

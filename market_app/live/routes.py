@@ -53,9 +53,8 @@ def _calendar(body: bytes) -> Response:
 def _schedule_items(rows: list) -> list[dict]:
     """A page of schedule rows dumped as LiveSessionSchema dumps sessions, with their offers (one query)."""
     offers = queries.offer_rows([row.id for row in rows])
-    return [session_json(row._mapping, queries.local_times(row) | {
-        "offers": [offer_json(offer._mapping, queries.offer_facts(offer)) for offer in offers[row.id]]})
-        for row in rows]
+    return session_json.many(rows, lambda row: queries.local_times(row) | {
+        "offers": offer_json.many(offers[row.id], queries.offer_facts)})
 
 
 def _session(session_id: int):

@@ -70,7 +70,7 @@ class Markets(MethodView):
     def get(self, args):
         """List markets, by name or region, nearest first when lat/lng are given"""
         stmt, params, facts = services.market_rows(MARKET_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [market_json(row._mapping, facts(row)) for row in rows], params)
+        return Rows(stmt, lambda rows: market_json.many(rows, facts), params)
 
     @login_required
     @blp.arguments(MarketSchema)
@@ -160,7 +160,7 @@ class MarketMap(MethodView):
     def get(self, market_id):
         """The market map: active stalls with aisle code and x/y position"""
         about, rows, facts = services.market_map(market_id, MAP_STALL_COLUMNS)
-        return DumpedObject(about, stalls=[map_stall_json(row._mapping, facts(row)) for row in rows])
+        return DumpedObject(about, stalls=map_stall_json.many(rows, facts))
 
 
 @blp.route("/markets/<int:market_id>/stalls")
@@ -176,7 +176,7 @@ class MarketStalls(MethodView):
         if args.get("status", StallStatus.ACTIVE) != StallStatus.ACTIVE:
             access.require_market_admin(optional_user(), services.get_market(market_id))
         stmt, params, facts, recheck = services.stall_rows(market_id, STALL_COLUMNS, **args)
-        return Rows(stmt, lambda rows: [stall_json(row._mapping, facts(row)) for row in rows], params,
+        return Rows(stmt, lambda rows: stall_json.many(rows, facts), params,
                     on_empty=lambda: services.listing_market(market_id), recheck=recheck)  # no such market: 404
 
     @login_required
