@@ -26,7 +26,8 @@ class Rows:
     # 404 there instead of reading the parent before every page.
     on_empty: Callable[[], None] | None = None
     # A page whose values were bound for a guess (a market's time zone as last read here) and how to check it on
-    # the rows read: the values to read the page again with when the guess was wrong, None when it was right.
+    # the rows read: the values to read the page again with when the guess was wrong, None when it was right. With
+    # no rows it reads the parent itself (and raises its 404): on_empty is not called then.
     recheck: Callable[[list[sa.Row]], dict | None] | None = None
 
 
@@ -82,7 +83,9 @@ class SelectPage(Page):
             rows = self._page_rows()
             if rows:
                 return rows[0]._mapping[_TOTAL]
-            if self.collection.on_empty is not None:
-                self.collection.on_empty()
+            if self.collection.on_empty is not None and self.collection.recheck is None:
+                self.collection.on_empty()  # (a recheck of no rows reads the parent itself)
+            if self.page_params.first_item == 0:
+                return 0  # the first page is empty: nothing to count
             return read(_counted(self.collection.select), self.collection.params).scalar()
         return db.session.scalar(sa.select(sa.func.count()).select_from(self.collection.order_by(None).subquery()))

@@ -277,12 +277,13 @@ def stall_rows(market_id: int, columns: list, *, status: StallStatus = StallStat
 def _stall_facts(now: datetime, timezone: str | None = None) -> Callable[[sa.Row], dict]:
     """The computed values of a stall row read with _stall_facts_columns, at now in its market's time zone (the
     timezone given, else the row's market_timezone)."""
-    local_now: dict[str | None, tuple[int, int]] = {}  # one time zone for a market's rows: converted once
+    local_now: dict[str, tuple[int, int]] = {}  # one time zone for a market's rows: converted once
 
     def facts(row: sa.Row) -> dict:
-        weekday_minute = local_now.get(timezone)
+        zone = timezone or row.market_timezone
+        weekday_minute = local_now.get(zone)
         if weekday_minute is None:
-            weekday_minute = local_now[timezone] = local_weekday_minute(now, timezone or row.market_timezone)
+            weekday_minute = local_now[zone] = local_weekday_minute(now, zone)
         return {"open_now": open_at_text(row.hours, *weekday_minute),
                 "has_payout_account": row.stripe_account_id is not None}
 
