@@ -49,30 +49,47 @@ def own_connections_allowed(app: Flask) -> bool:
     return bool(app.config.get("PUBLIC_CACHE_OWN_CONNECTION", True)) and not in_memory
 
 
-_READS = "db.reads"
+_KEPT = "db.kept_connections"
 
 
-class _ThreadReads(threading.local):
+class KeptConnections(threading.local):
+    """The connection each thread keeps for good, in autocommit, for reads beside its requests' sessions (public
+    listings and the cache's versions): no pool checkout, no transaction to begin and end. A broken one
+    (invalidated by an error that lost it) is replaced."""
+
     connection: sa.Connection | None = None
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+
+    def get(self) -> sa.Connection:
+        connection = self.connection
+        if connection is None or connection.invalidated or connection.closed:
+            if connection is not None:
+                connection.close()
+            connection = self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return connection
+
+
+def kept_connections() -> KeptConnections | None:
+    """This app's kept connections; None where reads may not have their own (see own_connections_allowed)."""
+    app = current_app._get_current_object()  # noqa: SLF001 (the app itself, to keep its state in its extensions)
+    kept = app.extensions.get(_KEPT)
+    if kept is None:
+        kept = app.extensions[_KEPT] = KeptConnections(db.engine) if own_connections_allowed(app) else False
+    return kept or None
 
 
 def read_connection() -> sa.Connection:
     """The connection for a public read's plain Core statements (read() sends them). A request whose unit of work
-    has begun reads in it (what it wrote, one snapshot). Any other (an anonymous listing) reads on a connection its
-    thread keeps for good, in autocommit, as the cache's versions are read: no ORM session to build and roll back,
-    no pool checkout, no BEGIN and ROLLBACK, and each statement sees what is committed."""
+    has begun reads in it (what it wrote, one snapshot). Any other (an anonymous listing) reads on the connection
+    its thread keeps (KeptConnections): no ORM session to build and roll back, no pool checkout, no BEGIN and
+    ROLLBACK, and each statement sees what is committed."""
     session = db.session
     if session.registry.has() and session.registry().in_transaction():
         return session.connection()
-    reads = _thread_reads()
-    if reads is None:
-        return session.connection()
-    connection = reads.connection
-    if connection is None or connection.invalidated or connection.closed:
-        if connection is not None:
-            connection.close()
-        connection = reads.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    return connection
+    kept = kept_connections()
+    return kept.get() if kept is not None else session.connection()
 
 
 def read(statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
@@ -83,19 +100,10 @@ def read(statement: sa.Executable, params: dict | None = None) -> sa.CursorResul
     try:
         return connection.execute(statement, params)
     except sa.exc.DBAPIError as error:
-        reads = _thread_reads()
-        if not error.connection_invalidated or reads is None or connection is not reads.connection:
+        kept = kept_connections()
+        if not error.connection_invalidated or kept is None or connection is not kept.connection:
             raise
-        return read_connection().execute(statement, params)
-
-
-def _thread_reads() -> _ThreadReads | None:
-    """This app's kept read connections, one a thread; None where reads may not have their own (see above)."""
-    app = current_app._get_current_object()  # noqa: SLF001 (the app itself, to keep its state in its extensions)
-    reads = app.extensions.get(_READS)
-    if reads is None:
-        reads = app.extensions[_READS] = _ThreadReads() if own_connections_allowed(app) else False
-    return reads or None
+        return kept.get().execute(statement, params)
 
 
 def utcnow() -> datetime:

@@ -13,7 +13,6 @@ version that old cached answers were stored under.
 import functools
 import logging
 import secrets
-import threading
 import weakref
 from collections.abc import Iterable
 
@@ -22,7 +21,7 @@ import sqlalchemy.orm as so
 from flask import current_app, has_app_context
 from sqlalchemy.dialects import postgresql, sqlite
 
-from market_app.core.db import db, own_connections_allowed
+from market_app.core.db import KeptConnections, db, kept_connections
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +71,9 @@ def read(scope: str) -> int | None:
     """The scope's current version; None when it has none yet (then nothing may be cached for it)."""
     reader = current_app.extensions.get(_READER)
     if reader is None:
-        own = own_connections_allowed(current_app)  # else in the request's session
-        reader = current_app.extensions[_READER] = VersionReader(db.engine) if own else SessionVersionReader()
+        kept = kept_connections()  # None: in the request's session
+        reader = current_app.extensions[_READER] = (VersionReader(db.engine, kept) if kept is not None
+                                                    else SessionVersionReader())
     return reader.read(scope)
 
 
@@ -86,47 +86,31 @@ _READER = "versions.reader"
 
 
 class VersionReader:
-    """Reads versions on a connection of its own per thread, in autocommit: one round trip, no transaction to begin
-    and end, no pool checkout. It runs before the request reads any data, so the data it reads afterwards on the
-    request's own connection is at least as new as the version (whatever the isolation level)."""
+    """Reads versions on the connection each thread keeps (core.db.KeptConnections: autocommit, also the public
+    listings'), straight through its driver cursor: one round trip, no transaction to begin and end, no pool
+    checkout. It runs before the request reads any data, so the data it reads afterwards on the request's own
+    connection is at least as new as the version (whatever the isolation level)."""
 
-    def __init__(self, engine: sa.Engine):
+    def __init__(self, engine: sa.Engine, kept: KeptConnections):
         self.engine = engine
-        self.local = threading.local()
+        self.kept = kept
         marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self.sql = f"SELECT version FROM {CacheVersion.__tablename__} WHERE scope = {marker}"
 
-    def _connection(self):
-        connection = getattr(self.local, "connection", None)
-        if connection is None:
-            try:
-                connection = self.engine.raw_connection()  # kept by this thread for good
-            except self.engine.dialect.loaded_dbapi.Error as error:
-                raise self._wrapped(error, None, None) from error
-            if self.engine.dialect.name == "sqlite":
-                connection.dbapi_connection.isolation_level = None
-            else:
-                connection.dbapi_connection.autocommit = True
-            self.local.connection = connection
-        return connection
-
-    def _wrapped(self, error: Exception, statement: str | None, params: tuple | None) -> sa.exc.DBAPIError:
-        """The driver's own error (a raw connection raises it) as SQLAlchemy's, which the app answers with a 503
-        (the database down, locked or hanging), not a 500."""
-        return sa.exc.DBAPIError.instance(statement, params, error, self.engine.dialect.loaded_dbapi.Error)
-
     def read(self, scope: str) -> int | None:
-        connection = self._connection()
+        connection = self.kept.get()
         try:
-            cursor = connection.dbapi_connection.cursor()
+            cursor = connection.connection.dbapi_connection.cursor()
             cursor.execute(self.sql, (scope,))
             row = cursor.fetchone()
             cursor.close()
         except Exception as error:
-            self.local.connection = None
             connection.invalidate()  # a broken connection (database restarted): a new one next time
             if isinstance(error, self.engine.dialect.loaded_dbapi.Error):
-                raise self._wrapped(error, self.sql, (scope,)) from error
+                # The driver's own error as SQLAlchemy's, which the app answers with a 503 (the database down,
+                # locked or hanging), not a 500.
+                raise sa.exc.DBAPIError.instance(self.sql, (scope,), error,
+                                                 self.engine.dialect.loaded_dbapi.Error) from error
             raise
         return None if row is None else row[0]
 

@@ -275,14 +275,14 @@ def test_reads_on_a_kept_connection_see_every_write_at_once(client, computing_ap
     after = other.get(url)
     assert after.status_code == 200 and shows_the_write(after), after.json
     assert after.json == client.get(url).json
-    assert computing_app.extensions["db.reads"].connection is not None  # read on the kept connection
+    assert computing_app.extensions["db.kept_connections"].connection is not None  # read on the kept connection
 
 
 def test_a_kept_read_connection_the_database_dropped_is_replaced_without_an_error(computing_app, shop):
     other = computing_app.test_client()
     url = f"{API}/markets/{shop.market.id}/stalls"
     first = other.get(url)
-    reads = computing_app.extensions["db.reads"]
+    reads = computing_app.extensions["db.kept_connections"]
     dropped = reads.connection
     if dropped.dialect.name == "postgresql":  # the server ends it, as a restart does
         with computing_app.app_context(), db.engine.connect() as ending:
