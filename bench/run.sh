@@ -4,7 +4,8 @@
 # a token, a rate limit and a schema dump (bench/overhead_app.py), each against a bare Flask route returning the stall
 # list's bytes; then order placement on PostgreSQL against raw SQL (bench/orders.sh, LEVELS 1 and 4).
 # gunicorn (WORKERS, WORKER_CLASS, THREADS) on loopback, wrk 1 thread CONNECTIONS connections, WARMUP then DURATION
-# per route. Prints requests/s, p50, p99 and the ratio of each; fails if any answer was not the expected status.
+# per route. Prints requests/s, p50, p99 and the ratio of each to the bare route measured just before it (the load
+# that other sessions put on this machine drifts within a run); fails if any answer was not the expected status.
 # Usage: bench/run.sh  (or make bench).  DB=postgresql reads from a fresh PostgreSQL database instead of SQLite;
 # ORDERS=0 skips order placement; QUICK=1 loads only the bare route and the stall list (hot and cold);
 # DURATION=20s, CONNECTIONS=16, WORKERS=4 WORKER_CLASS=gthread THREADS=4 ... (bench/workers.sh compares those).
@@ -119,8 +120,8 @@ etag=$(curl -sfD - -o /dev/null "$app/api/v1/markets/1/stalls?page_size=20" | tr
 
 mkdir -p bench/results
 log="bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt"
-bad=0
-load() {  # url [env...] -> "rps p50_ms p99_ms"; adds failed answers to $bad
+: >"$work/failures"
+load() {  # url [env...] -> "rps p50_ms p99_ms"; counts failed answers in $work/failures
   local url=$1 line
   shift
   env "$@" timeout 60 wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s bench/report.lua "$url" >/dev/null
@@ -129,7 +130,7 @@ load() {  # url [env...] -> "rps p50_ms p99_ms"; adds failed answers to $bad
   read -r rps p50 p99 n nbad errs < <(sed -n 's/^RESULT rps=\([0-9.]*\) p50_ms=\([0-9.]*\) p99_ms=\([0-9.]*\) requests=\([0-9]*\) non2xx=\([0-9]*\) socket_errors=\([0-9]*\)$/\1 \2 \3 \4 \5 \6/p' <<<"$line")
   if [ $((nbad + errs)) -ne 0 ]; then
     echo "   $url: $nbad unexpected answers, $errs socket errors" >&2
-    bad=$((bad + nbad + errs))
+    echo $((nbad + errs)) >>"$work/failures"  # load runs in a subshell: a variable would not come back
   fi
   echo "$rps $p50 $p99"
 }
@@ -138,38 +139,48 @@ echo "== load: $(uptime | sed 's/.*load average/load average/')"
 echo "== wrk: 1 thread, $CONNECTIONS connections, $DURATION per route after $WARMUP; gunicorn $WORKERS x $WORKER_CLASS" \
   "($THREADS threads); reads from $DB; body $(wc -c <"$work/stalls.json") bytes" | tee -a "$log"
 rows=()
-add() {  # label "rps p50 p99"
-  rows+=("$1|$2")
+bare_runs=()
+add() {  # label "rps p50 p99" bare_rps: a row of the table and its ratio to the bare run measured just before it
+  rows+=("$1|$2|$3")
   printf '   %-48s %9.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n' "$1" $2
+}
+paired() {  # label url [env...]: the bare route, then url at once. Other sessions' load on this machine drifts
+  local label=$1 url=$2 bare_now  # within a run: each ratio is to the bare run next to it, not to the first one.
+  shift 2
+  echo "### bare, before $label" >>"$log"
+  read -r bare_now _ < <(load "$bare")
+  bare_runs+=("$bare_now")
+  echo "### $label" >>"$log"
+  add "$label" "$(load "$url" "$@")" "$bare_now"
 }
 echo "### bare" >>"$log"
 read -r bare_rps bare_p50 bare_p99 < <(load "$bare")
-add "bare Flask route, the stall list's bytes" "$bare_rps $bare_p50 $bare_p99"
+bare_runs+=("$bare_rps")
+add "bare Flask route, the stall list's bytes" "$bare_rps $bare_p50 $bare_p99" "$bare_rps"
 for entry in "${reads[@]}"; do
-  echo "### hot ${entry#*|}" >>"$log"
-  add "hot: ${entry#*|}" "$(load "$app${entry%%|*}")"
+  paired "hot: ${entry#*|}" "$app${entry%%|*}"
 done
-[ "$QUICK" = 1 ] || {
-echo "### 304" >>"$log"
-add "304: stall list with If-None-Match" \
-  "$(load "$app/api/v1/markets/1/stalls?page_size=20" EXPECT_STATUS=304 HEADER_NAME=If-None-Match HEADER_VALUE="$etag")"
-}
+[ "$QUICK" = 1 ] || paired "304: stall list with If-None-Match" "$app/api/v1/markets/1/stalls?page_size=20" \
+  EXPECT_STATUS=304 HEADER_NAME=If-None-Match HEADER_VALUE="$etag"
 for entry in "${reads[@]}"; do
-  echo "### cold ${entry#*|}" >>"$log"
-  add "cold (no cache): ${entry#*|}" "$(load "$cold${entry%%|*}")"
+  paired "cold (no cache): ${entry#*|}" "$cold${entry%%|*}"
 done
 [ "$QUICK" = 1 ] || for route in plain token limited dumped; do
-  echo "### overhead $route" >>"$log"
-  add "overhead: /bench/$route" "$(load "$over/bench/$route" HEADER_NAME=Authorization HEADER_VALUE="Bearer $token")"
+  paired "overhead: /bench/$route" "$over/bench/$route" HEADER_NAME=Authorization HEADER_VALUE="Bearer $token"
 done
+bad=$(awk '{ n += $1 } END { print n + 0 }' "$work/failures")
 
 {
   printf '\n%-48s %9s %8s %8s %8s\n' "route" "req/s" "p50 ms" "p99 ms" "vs bare"
   for row in "${rows[@]}"; do
-    read -r rps p50 p99 <<<"${row#*|}"
-    printf '%-48s %9.0f %8.2f %8.2f %8.2f\n' "${row%%|*}" "$rps" "$p50" "$p99" \
-      "$(awk -v a="$rps" -v b="$bare_rps" 'BEGIN { print a / b }')"
+    IFS='|' read -r label numbers bare_then <<<"$row"
+    read -r rps p50 p99 <<<"$numbers"
+    printf '%-48s %9.0f %8.2f %8.2f %8.2f\n' "$label" "$rps" "$p50" "$p99" \
+      "$(awk -v a="$rps" -v b="$bare_then" 'BEGIN { print a / b }')"
   done
+  printf 'The bare route, measured before each row: %s runs, %s to %s req/s.\n' "${#bare_runs[@]}" \
+    "$(printf '%s\n' "${bare_runs[@]}" | sort -n | head -1 | xargs printf '%.0f')" \
+    "$(printf '%s\n' "${bare_runs[@]}" | sort -n | tail -1 | xargs printf '%.0f')"
   echo "Targets: public reads 0.8 of the bare route (hot), 0.35 cold. /bench/plain: the app's own hooks;" \
     "token: + JWT and its user; limited: + a rate limit; dumped: + a 20-row schema dump."
   echo "Raw wrk output: $log"
