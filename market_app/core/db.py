@@ -75,8 +75,8 @@ def kept_connections() -> KeptConnections | None:
     """This app's kept connections; None where reads may not have their own (see own_connections_allowed)."""
     app = current_app._get_current_object()  # noqa: SLF001 (the app itself, to keep its state in its extensions)
     kept = app.extensions.get(_KEPT)
-    if kept is None:
-        kept = app.extensions[_KEPT] = KeptConnections(db.engine) if own_connections_allowed(app) else False
+    if kept is None:  # setdefault: threads that start at once share one (a connection each, not two)
+        kept = app.extensions.setdefault(_KEPT, KeptConnections(db.engine) if own_connections_allowed(app) else False)
     return kept or None
 
 

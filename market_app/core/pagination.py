@@ -42,6 +42,7 @@ def _paged(select: sa.Select) -> sa.Select:
             .limit(sa.bindparam(_LIMIT, type_=sa.Integer)).offset(sa.bindparam(_OFFSET, type_=sa.Integer)))
 
 
+@functools.lru_cache(maxsize=256)
 def _counted(select: sa.Select) -> sa.Select:
     """The count of a Rows select's rows: the same FROM and WHERE (plain selects: no DISTINCT, GROUP BY or LIMIT),
     none of its columns to compute (SQLite counts from the index)."""

@@ -72,8 +72,9 @@ def read(scope: str) -> int | None:
     reader = current_app.extensions.get(_READER)
     if reader is None:
         kept = kept_connections()  # None: in the request's session
-        reader = current_app.extensions[_READER] = (VersionReader(db.engine, kept) if kept is not None
-                                                    else SessionVersionReader())
+        # setdefault: threads that start at once share one reader (and so one kept connection each).
+        reader = current_app.extensions.setdefault(
+            _READER, VersionReader(db.engine, kept) if kept is not None else SessionVersionReader())
     return reader.read(scope)
 
 
@@ -98,19 +99,31 @@ class VersionReader:
         self.sql = f"SELECT version FROM {CacheVersion.__tablename__} WHERE scope = {marker}"
 
     def read(self, scope: str) -> int | None:
-        connection = self.kept.get()
         try:
-            cursor = connection.connection.dbapi_connection.cursor()
+            return self._read(scope)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return self._read(scope)  # the database dropped the kept connection (a restart): once more, on a new one
+
+    def _read(self, scope: str) -> int | None:
+        connection = self.kept.get()
+        dbapi_connection = connection.connection.dbapi_connection
+        try:
+            cursor = dbapi_connection.cursor()
             cursor.execute(self.sql, (scope,))
             row = cursor.fetchone()
             cursor.close()
-        except Exception as error:
-            connection.invalidate()  # a broken connection (database restarted): a new one next time
-            if isinstance(error, self.engine.dialect.loaded_dbapi.Error):
-                # The driver's own error as SQLAlchemy's, which the app answers with a 503 (the database down,
-                # locked or hanging), not a 500.
-                raise sa.exc.DBAPIError.instance(self.sql, (scope,), error,
-                                                 self.engine.dialect.loaded_dbapi.Error) from error
+        except self.engine.dialect.loaded_dbapi.Error as error:
+            # The driver's own error as SQLAlchemy's, which the app answers with a 503 (the database down, locked
+            # or hanging), not a 500. A lost connection is dropped; a lock or timeout leaves it usable.
+            lost = self.engine.dialect.is_disconnect(error, dbapi_connection, None)
+            if lost:
+                connection.invalidate()
+            raise sa.exc.DBAPIError.instance(self.sql, (scope,), error, self.engine.dialect.loaded_dbapi.Error,
+                                             connection_invalidated=lost) from error
+        except Exception:
+            connection.invalidate()  # in an unknown state: a new one next time
             raise
         return None if row is None else row[0]
 

@@ -278,23 +278,42 @@ def test_reads_on_a_kept_connection_see_every_write_at_once(client, computing_ap
     assert computing_app.extensions["db.kept_connections"].connection is not None  # read on the kept connection
 
 
-def test_a_kept_read_connection_the_database_dropped_is_replaced_without_an_error(computing_app, shop):
-    other = computing_app.test_client()
-    url = f"{API}/markets/{shop.market.id}/stalls"
-    first = other.get(url)
-    reads = computing_app.extensions["db.kept_connections"]
-    dropped = reads.connection
-    if dropped.dialect.name == "postgresql":  # the server ends it, as a restart does
-        with computing_app.app_context(), db.engine.connect() as ending:
+def _drop_kept_connection(app):
+    """What a database restart does to the connection the test client's thread keeps (core.db.KeptConnections)."""
+    kept = app.extensions["db.kept_connections"]
+    dropped = kept.connection
+    if dropped.dialect.name == "postgresql":  # the server ends it
+        with app.app_context(), db.engine.connect() as ending:
             pid = dropped.exec_driver_sql("SELECT pg_backend_pid()").scalar()
             ending.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
     else:  # a file has no server to end it: closed under it
         dropped.connection.dbapi_connection.close()
+    return kept, dropped
+
+
+def test_a_kept_read_connection_the_database_dropped_is_replaced_without_an_error(computing_app, shop):
+    other = computing_app.test_client()
+    url = f"{API}/markets/{shop.market.id}/stalls"
+    first = other.get(url)
+    kept, dropped = _drop_kept_connection(computing_app)
 
     again = other.get(url)
 
     assert again.status_code == 200 and again.json == first.json
-    assert reads.connection is not dropped and dropped.closed
+    assert kept.connection is not dropped and dropped.closed
+
+
+def test_a_cached_read_after_the_database_dropped_the_kept_connection_is_answered_too(second_app, shop):
+    """The version is read first, on the same kept connection: it is replaced there, not answered with a 503."""
+    other = second_app.test_client()
+    url = f"{API}/markets/{shop.market.id}/stalls"
+    first = other.get(url)
+    kept, dropped = _drop_kept_connection(second_app)
+
+    again = other.get(url)
+
+    assert again.status_code == 200 and again.data == first.data
+    assert kept.connection is not dropped
 
 
 class Reader:
