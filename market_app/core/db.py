@@ -26,6 +26,13 @@ class Base(so.DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+# Connections kept for hours (each thread's, core.db.KeptConnections; the pool's) through NATs and load balancers that
+# drop idle flows without a word: probed after 30 s idle (which also keeps such a flow open), given up after three
+# unanswered probes; data unacknowledged for 10 s ends the connection instead of waiting out TCP's retries (minutes).
+TCP_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                  "tcp_user_timeout": 10_000}
+
+
 def engine_options(url: str, config) -> dict:
     """Engine options with the timeouts from the configuration, so a database that is down or hangs fails fast."""
     options = {key: value for key, value in config["SQLALCHEMY_ENGINE_OPTIONS"].items() if key != "connect_args"}
@@ -34,7 +41,8 @@ def engine_options(url: str, config) -> dict:
         options["pool_timeout"] = config["DATABASE_POOL_TIMEOUT_SECONDS"]
     if url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT_SECONDS"],
-                                   "options": f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}"}
+                                   "options": f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}",
+                                   **TCP_KEEPALIVES}
     elif url.startswith("sqlite"):
         options["connect_args"] = {"timeout": config["SQLITE_BUSY_TIMEOUT_SECONDS"]}
     return options

@@ -151,6 +151,8 @@ def test_timeouts_reach_the_engine(app_on):
     lite = app_on("sqlite:////tmp/never-created.db", SQLITE_BUSY_TIMEOUT_SECONDS=2.5, DATABASE_POOL_TIMEOUT_SECONDS=4)
 
     pg_options, lite_options = (a.config["SQLALCHEMY_ENGINE_OPTIONS"] for a in (pg, lite))
-    assert pg_options["connect_args"] == {"connect_timeout": 3, "options": "-c statement_timeout=1500"}
+    assert pg_options["connect_args"] == {"connect_timeout": 3, "options": "-c statement_timeout=1500",
+                                          "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                                          "keepalives_count": 3, "tcp_user_timeout": 10_000}
     assert pg_options["pool_timeout"] == 4 and lite_options["pool_timeout"] == 4
     assert lite_options["connect_args"] == {"timeout": 2.5}
