@@ -26,7 +26,7 @@ from market_app.live.schemas import (
     SubscriptionSchema,
     ViewersSchema,
 )
-from market_app.markets.services import checked_timezone, get_market, timezone_guess
+from market_app.markets.services import get_market, timezone_guess
 
 blp = Blueprint("live", __name__, url_prefix="/api/v1",
                 description="Live commerce: broadcasts and flash sales, the schedule, its calendar feed, reminders")
@@ -73,14 +73,10 @@ class MarketSchedule(MethodView):
     @blp.errors(404)
     def get(self, args, market_id):
         """The market's live sessions and flash sales by start time (from today unless from/to are given)"""
-        guess = timezone_guess(market_id)  # the market's, as last read: the rows say whether it still is
+        # The market's time zone as last read: the rows say whether it still is (and an empty page reads the market).
+        guess, recheck = timezone_guess(market_id, queries.TIMEZONE, lambda timezone: queries.schedule_rows(
+            market_id, timezone, SESSION_COLUMNS, **args)[1])
         stmt, params = queries.schedule_rows(market_id, guess, SESSION_COLUMNS, **args)
-
-        def recheck(rows: list) -> dict | None:
-            timezone = checked_timezone(market_id, rows, queries.TIMEZONE)  # no such market: 404
-            return None if timezone == guess else queries.schedule_rows(market_id, timezone, SESSION_COLUMNS,
-                                                                         **args)[1]
-
         return Rows(stmt, _schedule_items, params, recheck=recheck)
 
 

@@ -48,24 +48,26 @@ def listing_market(market_id: int) -> sa.Row:
 
 # Each market's time zone as this process last read it. A listing that filters on local time (stalls open now,
 # the schedule from today) binds its values for that guess, and its statement reads the market's time zone beside
-# the rows: checked_timezone says whether the guess held. One statement instead of two; a market whose time zone
-# changed costs the one request that finds it out a second read.
+# the rows: timezone_guess's check says whether the guess held. One statement instead of two; a market whose time
+# zone changed costs the one request that finds it out a second read.
 _TIMEZONES: dict[int, str] = {}
 
 
-def timezone_guess(market_id: int) -> str:
-    """The market's time zone as last read here, else read now (NotFound if there is no such market)."""
-    guess = _TIMEZONES.get(market_id)
-    return guess if guess is not None else listing_market(market_id).timezone
+def timezone_guess(market_id: int, key: str,
+                   values_for: Callable[[str], dict]) -> tuple[str, Callable[[list[sa.Row]], dict | None]]:
+    """The market's time zone as last read here (else read now: NotFound if there is no such market), and the check
+    of that guess on the page's rows, which carry the market's time zone under key (Rows.recheck): None when it
+    held, else values_for the time zone read. An empty page reads the market (NotFound if there is none)."""
+    guess = _TIMEZONES.get(market_id) or listing_market(market_id).timezone
 
+    def recheck(rows: list[sa.Row]) -> dict | None:
+        if rows:
+            timezone = _TIMEZONES[market_id] = rows[0]._mapping[key]
+        else:
+            timezone = listing_market(market_id).timezone
+        return None if timezone == guess else values_for(timezone)
 
-def checked_timezone(market_id: int, rows: list[sa.Row], key: str) -> str:
-    """The market's time zone now: as the page's rows read it (under key), else, for an empty page, read now
-    (NotFound if there is no such market)."""
-    if not rows:
-        return listing_market(market_id).timezone
-    timezone = _TIMEZONES[market_id] = rows[0]._mapping[key]
-    return timezone
+    return guess, recheck
 
 
 def get_stall(stall_id: int) -> Stall | None:
@@ -262,15 +264,11 @@ def stall_rows(market_id: int, columns: list, *, status: StallStatus = StallStat
     stmt = _stall_rows_select(tuple(columns), bool(category), bool(q), open_now)
     if open_now is None:
         return stmt, params, _stall_facts(now), None
-    guess = timezone_guess(market_id)
 
     def local(timezone: str) -> dict:
         return params | dict(zip(("weekday", "minute"), local_weekday_minute(now, timezone), strict=True))
 
-    def recheck(rows: list[sa.Row]) -> dict | None:
-        timezone = checked_timezone(market_id, rows, _MARKET_TIMEZONE.key)
-        return None if timezone == guess else local(timezone)
-
+    guess, recheck = timezone_guess(market_id, _MARKET_TIMEZONE.key, local)
     return stmt, local(guess), _stall_facts(now), recheck
 
 
