@@ -63,17 +63,13 @@ def local_weekday_minute(now: datetime, timezone: str) -> tuple[int, int]:
     return local.weekday(), local.hour * 60 + local.minute
 
 
-@functools.lru_cache(maxsize=4096)
-def _periods_of(frozen_hours: tuple) -> tuple[tuple[int, int, int], ...]:
-    return tuple(weekly_periods(dict(frozen_hours)))
+def _open_in(periods, weekday: int, minute: int) -> bool:
+    return any(day == weekday and start <= minute < end for day, start, end in periods)
 
 
 def open_at(hours: dict | None, weekday: int, minute: int) -> bool:
-    """Open at this local weekday and minute? Hours are parsed once per distinct value (a listing asks per row)."""
-    if not hours:
-        return False
-    periods = _periods_of(tuple(sorted(hours.items())))
-    return any(day == weekday and start <= minute < end for day, start, end in periods)
+    """Open at this local weekday and minute? (One stall; listings read hours as text: open_at_text.)"""
+    return _open_in(weekly_periods(hours), weekday, minute)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -85,7 +81,7 @@ def _periods_of_text(text: str | None) -> tuple[tuple[int, int, int], ...]:
 def open_at_text(text: str | None, weekday: int, minute: int) -> bool:
     """open_at for hours read as their JSON text (core.db.json_text): parsed once per distinct text, answered once
     per text and minute (a listing asks for each row; a market's rows share a few texts)."""
-    return any(day == weekday and start <= minute < end for day, start, end in _periods_of_text(text))
+    return _open_in(_periods_of_text(text), weekday, minute)
 
 
 def is_open(hours: dict | None, timezone: str, now: datetime) -> bool:
