@@ -20,8 +20,9 @@ class PayoutStatus(enum.StrEnum):
     # (sent by the run, else retried by the settlement.sweep_transfers job until Stripe confirms or refuses it).
     PENDING = "pending"
     PAID = "paid"
-    # A Stripe transfer that can never go as it is (no connected account, or Stripe refused it): never retried;
-    # last_error says why, and the statement lists it for a bank transfer.
+    # A Stripe transfer that can never go as it is (no connected account, or Stripe refused it): never retried by
+    # the sweep; last_error says why. A market admin sends it again once the cause is fixed, or records that the
+    # association paid it by bank (the statement lists it).
     FAILED = "failed"
 
 
@@ -53,6 +54,12 @@ class Payout(TimestampMixin, db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")  # transfer attempts with an outcome
     last_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # Stripe confirmed it, or the bank's
+    # A payout the association paid by bank: the transfer's reference as the bank shows it, and who recorded it.
+    bank_reference: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    paid_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    # Times a failed Stripe transfer was sent again by a market admin: each resend is a new Stripe request.
+    resends: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     lines: so.Mapped[list["PayoutLine"]] = so.relationship(cascade="all, delete-orphan", order_by="PayoutLine.id")
 

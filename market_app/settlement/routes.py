@@ -12,9 +12,9 @@ from market_app.core.pagination import SelectPage
 from market_app.core.schemas import DateRangeSchema
 from market_app.markets import access as market_access
 from market_app.markets.services import get_market, get_stall
-from market_app.settlement import services
+from market_app.settlement import services, transfers
 from market_app.settlement.models import Payout
-from market_app.settlement.schemas import PayoutSchema, PeriodSchema
+from market_app.settlement.schemas import BankTransferSchema, PayoutSchema, PeriodSchema
 
 blp = Blueprint("settlement", __name__, url_prefix="/api/v1", description="Payouts and settlement statements")
 
@@ -47,6 +47,34 @@ def run_payouts(period, market_id):
     payouts = services.run_payouts(market, period["from_"], period["to"], user)
     uow.commit()  # then the transfers are sent
     return payouts
+
+
+@blp.route("/payouts/<int:payout_id>/bank-transfer", methods=["POST"])
+@login_required
+@blp.arguments(BankTransferSchema)
+@blp.response(200, PayoutSchema)
+@blp.errors(401, 403, 404, 409)
+def record_bank_transfer(args, payout_id):
+    """Record that the association paid this payout by bank (market admins): one owed by bank transfer, or a Stripe
+    transfer that failed for good"""
+    user = signed_in_user()
+    payout = services.payout_to_settle(user, payout_id)
+    services.record_bank_transfer(payout, user, args["reference"])
+    uow.commit()
+    return payout
+
+
+@blp.route("/payouts/<int:payout_id>/resend", methods=["POST"])
+@login_required
+@blp.response(200, PayoutSchema)
+@blp.errors(401, 403, 404, 409)
+def resend_payout(payout_id):
+    """Send a Stripe transfer that failed for good again, once its cause is fixed (market admins); pending until
+    Stripe confirms it"""
+    payout = services.payout_to_settle(signed_in_user(), payout_id)
+    transfers.resend(payout)
+    uow.commit()  # then the transfer is sent
+    return payout
 
 
 @blp.route("/markets/<int:market_id>/payouts")

@@ -1,9 +1,10 @@
 """Payout run and payout schemas."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
-from market_app.core.fields import day
+from market_app.core.fields import day, string
 from market_app.core.schemas import BaseSchema, DateRangeSchema
+from market_app.settlement.models import Payout
 
 
 class PeriodSchema(DateRangeSchema):
@@ -46,5 +47,17 @@ class PayoutSchema(BaseSchema):
     last_error = fields.String(allow_none=True)
     attempts = fields.Integer(metadata={"description": "Stripe transfer attempts so far (pending: retried)"})
     last_attempt_at = fields.DateTime(allow_none=True)
+    resends = fields.Integer(metadata={"description": "Times a market admin sent a failed Stripe transfer again"})
+    paid_at = fields.DateTime(allow_none=True, metadata={"description": "When Stripe confirmed the transfer, or "
+                                                                       "when the bank transfer was recorded"})
+    bank_reference = fields.String(allow_none=True, metadata={"description": "Paid by bank: the transfer's "
+                                                                             "reference"})
+    paid_by_id = fields.Integer(allow_none=True, metadata={"description": "Paid by bank: who recorded it"})
     created_at = fields.DateTime()
     lines = fields.List(fields.Nested(PayoutLineSchema))
+
+
+class BankTransferSchema(BaseSchema):
+    reference = string(Payout.bank_reference, 1, required=True, extra=[
+        validate.Regexp(r"(?s).*\S", error="Give the bank transfer's reference (not only spaces).")],
+        metadata={"description": "The bank transfer's reference as the bank shows it (이체 메모 or 거래번호)"})

@@ -7,8 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 import stripe
 
-from market_app.core import claims, uow
+from market_app.core import claims, jobs, uow
 from market_app.core.db import db, utcnow
+from market_app.core.errors import Conflict
 from market_app.markets.models import Stall
 from market_app.payments import gateway, services
 from market_app.payments.services import SendOutcome, SweepReport
@@ -34,8 +35,10 @@ BATCH = 10
 
 def transfer_key(payout: Payout) -> str:
     """The payout's idempotency key, the same on every attempt (the transfer group keeps it unique across
-    databases that reuse payout ids)."""
-    return f"payout-{payout.transfer_group}-{payout.id}"
+    databases that reuse payout ids). A resend takes a new one: Stripe answers a key it has seen with its first
+    answer, the refusal, for a day."""
+    resent = f"-resend-{payout.resends}" if payout.resends else ""
+    return f"payout-{payout.transfer_group}-{payout.id}{resent}"
 
 
 def _claimable(now) -> sa.ColumnElement[bool]:
@@ -96,16 +99,20 @@ def _send_claimed(payout_id: int) -> SendOutcome:
 def _transfer(payout: Payout) -> SendOutcome:
     if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
         return _paid(payout, None)
-    account = db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id))
-    if account is None:
-        return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
     # The payout's id and its creation time mark its transfer (ids alone repeat in a database restored or reset).
     client = services.stripe_client()
     mark = {"payout_id": str(payout.id), "payout_created_at": payout.created_at.isoformat()}
-    # A run that died after Stripe made the transfer left no trace here: ask Stripe before sending (its
-    # idempotency keys last 24 hours; localstripe ignores them).
-    transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=mark)
+    # A run that died after Stripe made the transfer left no trace here: ask Stripe first (its idempotency keys last
+    # 24 hours; localstripe ignores them). A lookup Stripe refuses leaves that unknown, so it is retried, never
+    # failed: a failed payout is one Stripe has no transfer of, which the association may pay by bank.
+    try:
+        transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=mark)
+    except (gateway.PaymentRequestRefused, stripe.StripeError) as error:
+        raise gateway.PaymentProviderUnavailable(f"Stripe refused the transfer lookup: {error}") from error
     if transfer is None:
+        account = db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id))
+        if account is None:
+            return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
         transfer = gateway.create_transfer(
             client, amount=payout.net, currency=services.CURRENCY, destination=account,
             transfer_group=payout.transfer_group, metadata=mark, idempotency_key=transfer_key(payout))
@@ -114,6 +121,7 @@ def _transfer(payout: Payout) -> SendOutcome:
 
 def _paid(payout: Payout, transfer_id: str | None) -> SendOutcome:
     payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer_id, None
+    payout.paid_at = utcnow()
     return SendOutcome.SENT
 
 
@@ -130,6 +138,32 @@ def _retry_later(payout: Payout, error: Exception) -> SendOutcome:
             payout.id, payout.attempts, error)
     payout.last_error = f"Stripe unreachable, will retry: {error}"[:255]
     return SendOutcome.UNREACHABLE
+
+
+def resend(payout: Payout) -> None:
+    """Send a transfer that failed for good again, once its cause is fixed (the stall connected a Stripe account,
+    the platform's balance was topped up): pending again, sent after the commit, else by the sweep. The caller holds
+    the payout's row lock. A transfer Stripe made after all is found before a second one is created (_transfer)."""
+    if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status != PayoutStatus.FAILED:
+        raise Conflict(unsettleable(payout, "sent again"))
+    if db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id)) is None:
+        raise Conflict("The stall has no Stripe account to send this payout to: record the bank transfer that pays "
+                       "it instead.")
+    payout.status, payout.last_error, payout.claimed_at = PayoutStatus.PENDING, None, None
+    payout.resends += 1
+    jobs.enqueue(SEND_JOB, [payout.id])
+
+
+def unsettleable(payout: Payout, action: str) -> str:
+    """Why this payout cannot be action ("sent again", "paid by bank") now."""
+    if payout.status == PayoutStatus.PAID:
+        return "This payout is already paid."
+    if payout.method == PayoutMethod.BANK_TRANSFER:
+        return "This payout is paid by bank, not by Stripe: record the bank transfer that pays it."
+    if payout.status == PayoutStatus.PENDING:
+        return (f"This payout's Stripe transfer is still being sent (retried until Stripe confirms or refuses it): "
+                f"it can be {action} only once it has failed.")
+    return f"This payout cannot be {action}."
 
 
 def send_pending_transfers(batch: int = BATCH) -> SweepReport:

@@ -3,9 +3,6 @@ or a 5xx, hanging; the worker dying) is sent by the sweep once Stripe answers, e
 fails once and is not retried."""
 
 import threading
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 
 import pytest
@@ -14,78 +11,11 @@ import sqlalchemy as sa
 from market_app.core import jobs, uow
 from market_app.core.db import utcnow
 from market_app.extensions import db
-from market_app.settlement import services, transfers
+from market_app.settlement import transfers
 from market_app.settlement.models import Payout, PayoutMethod
-from tests.helpers import API, closed_port_url, handed_over_last_week
-from tests.localstripe_plugin import silent_server
-from tests.stripe_faults import faulty_stripe, stripe_error
+from tests.helpers import closed_port_url, handed_over_last_week
+from tests.settlement.payouts import NET, listed, payout_row, sweep, transfers_to, weekly_run
 from tests.worker_plugin import eventually, sent_by_two_cli_runs_at_once
-
-NET = 6000 - 180  # 2 x 배추 at 3,000, 3 % commission
-
-TRANSFERS = r"/v1/transfers"
-RATE_LIMITED = ("POST", TRANSFERS, stripe_error(429, "invalid_request_error", "Too many requests", "rate_limit"))
-SERVER_ERROR = ("GET", TRANSFERS, stripe_error(500, "api_error", "Something went wrong on Stripe's end."))
-NO_SUCH_DESTINATION = ("POST", TRANSFERS, stripe_error(400, "invalid_request_error", "No such destination",
-                                                       "resource_missing", "destination"))
-
-
-@pytest.fixture
-def account(shop) -> str:
-    """채소가게's connected account, its own in this test (localstripe's transfers outlive the test)."""
-    stall = shop.stands[0].stall
-    stall.stripe_account_id = f"acct_{uuid.uuid4().hex[:16]}"
-    db.session.commit()
-    return stall.stripe_account_id
-
-
-@pytest.fixture
-def stripe_down(stripe_at, localstripe_url):
-    """Each way Stripe fails to confirm a transfer, for the length of the block."""
-
-    @contextmanager
-    def stripe_down(how: str) -> Iterator[None]:
-        with ExitStack() as stack:
-            timeout = None
-            if how == "down":
-                url = closed_port_url()
-            elif how == "hanging":
-                url, timeout = stack.enter_context(silent_server()), 0.5
-            else:
-                rule = {"rate_limited": RATE_LIMITED, "server_error": SERVER_ERROR, "refusing": NO_SUCH_DESTINATION}
-                url, _answered = stack.enter_context(faulty_stripe(localstripe_url, [rule[how]]))
-            stack.enter_context(stripe_at(url, timeout))
-            yield
-
-    return stripe_down
-
-
-def _weekly_run(shop) -> int:
-    monday = services.last_week(utcnow(), shop.market.timezone)[0]
-    with uow.unit_of_work():  # as the job runs it: the transfers are sent after its commit
-        return services.run_week_payouts(shop.market.id, monday.isoformat())
-
-
-def _sweep() -> str:
-    with uow.unit_of_work():  # as the periodic job runs it
-        return transfers.sweep_transfers()
-
-
-def _listed(client, shop) -> dict:
-    """The payout as the market's admin reads it."""
-    resp = client.get(f"{API}/markets/{shop.market.id}/payouts", headers=shop.admin_headers)
-    assert resp.status_code == 200, resp.json
-    [payout] = resp.json
-    return payout
-
-
-def _transfers_to(stripe_client, account: str) -> list:
-    return stripe_client.v1.transfers.list({"destination": account, "limit": 100}).data
-
-
-def _payout() -> Payout:
-    db.session.expire_all()
-    return db.session.scalars(sa.select(Payout)).one()
 
 
 @pytest.mark.parametrize("how", ["down", "rate_limited", "server_error", "hanging"])
@@ -94,21 +24,21 @@ def test_transfer_stripe_did_not_take_in_the_weekly_run_is_sent_once_by_the_swee
     handed_over_last_week(client, shop, paid_order)
 
     with stripe_down(how):
-        assert _weekly_run(shop) == 1
-        assert _sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
+        assert weekly_run(shop) == 1
+        assert sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
 
-    waiting = _listed(client, shop)
+    waiting = listed(client, shop)
     assert (waiting["method"], waiting["status"], waiting["net"], waiting["attempts"]) == (
         "stripe_transfer", "pending", NET, 2)
     assert waiting["last_error"].startswith("Stripe unreachable, will retry") and waiting["stripe_transfer_id"] is None
-    assert _transfers_to(stripe_client, account) == []
+    assert transfers_to(stripe_client, account) == []
 
-    assert _sweep() == "sent 1, failed 0, 0 still pending"
-    assert _sweep() == "sent 0, failed 0, 0 still pending"
-    assert _weekly_run(shop) == 0  # the week's sale is in the payout: a second run pays nothing
+    assert sweep() == "sent 1, failed 0, 0 still pending"
+    assert sweep() == "sent 0, failed 0, 0 still pending"
+    assert weekly_run(shop) == 0  # the week's sale is in the payout: a second run pays nothing
 
-    [transfer] = _transfers_to(stripe_client, account)
-    paid = _listed(client, shop)
+    [transfer] = transfers_to(stripe_client, account)
+    paid = listed(client, shop)
     assert (paid["status"], paid["stripe_transfer_id"], paid["last_error"], paid["attempts"]) == (
         "paid", transfer.id, None, 3)
     assert (transfer.amount, transfer.currency, transfer.transfer_group) == (NET, "krw", paid["transfer_group"])
@@ -124,15 +54,15 @@ def test_worker_lost_after_the_payouts_commit_leaves_a_transfer_the_sweep_sends(
 
     with monkeypatch.context() as patched:
         patched.setattr(transfers, "claim", worker_killed)  # the send job dies before it claims anything
-        assert _weekly_run(shop) == 1
+        assert weekly_run(shop) == 1
 
-    assert (_payout().status, _payout().claimed_at, _payout().attempts) == ("pending", None, 0)
-    assert _transfers_to(stripe_client, account) == []
+    assert (payout_row().status, payout_row().claimed_at, payout_row().attempts) == ("pending", None, 0)
+    assert transfers_to(stripe_client, account) == []
 
-    assert _sweep() == "sent 1, failed 0, 0 still pending"
+    assert sweep() == "sent 1, failed 0, 0 still pending"
 
-    [transfer] = _transfers_to(stripe_client, account)
-    assert (_listed(client, shop)["status"], _listed(client, shop)["stripe_transfer_id"]) == ("paid", transfer.id)
+    [transfer] = transfers_to(stripe_client, account)
+    assert (listed(client, shop)["status"], listed(client, shop)["stripe_transfer_id"]) == ("paid", transfer.id)
 
 
 def test_run_that_died_after_stripe_made_the_transfer_is_recorded_not_paid_twice(
@@ -144,20 +74,20 @@ def test_run_that_died_after_stripe_made_the_transfer_is_recorded_not_paid_twice
 
     with monkeypatch.context() as patched:
         patched.setattr(transfers, "_paid", died_before_recording)
-        assert _weekly_run(shop) == 1
+        assert weekly_run(shop) == 1
 
-    [made] = _transfers_to(stripe_client, account)  # Stripe has it; the payout does not know
-    assert (_payout().status, _payout().stripe_transfer_id) == ("pending", None)
-    assert _payout().claimed_at is not None  # the dead run's claim: nobody sends it meanwhile
-    assert _sweep() == "sent 0, failed 0, 0 still pending, 1 being sent by another run"
+    [made] = transfers_to(stripe_client, account)  # Stripe has it; the payout does not know
+    assert (payout_row().status, payout_row().stripe_transfer_id) == ("pending", None)
+    assert payout_row().claimed_at is not None  # the dead run's claim: nobody sends it meanwhile
+    assert sweep() == "sent 0, failed 0, 0 still pending, 1 being sent by another run"
     db.session.execute(sa.update(Payout).values(
         claimed_at=utcnow() - timedelta(seconds=transfers.CLAIM_SECONDS + 1)))
     db.session.commit()
 
-    assert _sweep() == "sent 1, failed 0, 0 still pending"
+    assert sweep() == "sent 1, failed 0, 0 still pending"
 
-    assert [t.id for t in _transfers_to(stripe_client, account)] == [made.id]
-    paid = _listed(client, shop)
+    assert [t.id for t in transfers_to(stripe_client, account)] == [made.id]
+    paid = listed(client, shop)
     assert (paid["status"], paid["stripe_transfer_id"], paid["attempts"]) == ("paid", made.id, 1)
 
 
@@ -166,30 +96,30 @@ def test_transfer_that_can_never_go_fails_once_and_is_not_retried(
         client, shop, paid_order, account, stripe_down, stripe_client, why):
     handed_over_last_week(client, shop, paid_order)
     with stripe_down("down"):
-        assert _weekly_run(shop) == 1
+        assert weekly_run(shop) == 1
     if why == "account_removed":  # after the payout was made for Stripe
         shop.stands[0].stall.stripe_account_id = None
         db.session.commit()
 
     with stripe_down("refusing"):
-        assert _sweep() == "sent 0, failed 1, 0 still pending"
-        assert _sweep() == "sent 0, failed 0, 0 still pending"
+        assert sweep() == "sent 0, failed 1, 0 still pending"
+        assert sweep() == "sent 0, failed 0, 0 still pending"
 
-    failed = _listed(client, shop)
+    failed = listed(client, shop)
     assert (failed["method"], failed["status"], failed["attempts"], failed["stripe_transfer_id"]) == (
         "stripe_transfer", "failed", 2, None)
     reason = {"account_removed": "no Stripe account any more", "stripe_refuses": "No such destination"}[why]
     assert reason in failed["last_error"]
-    assert _transfers_to(stripe_client, account) == []
+    assert transfers_to(stripe_client, account) == []
 
 
 def test_bank_transfer_payouts_are_never_swept(client, shop, paid_order, stripe_client):
     handed_over_last_week(client, shop, paid_order)  # 채소가게 has no connected account
-    assert _weekly_run(shop) == 1
+    assert weekly_run(shop) == 1
 
-    assert _sweep() == "sent 0, failed 0, 0 still pending"
+    assert sweep() == "sent 0, failed 0, 0 still pending"
 
-    owed = _listed(client, shop)
+    owed = listed(client, shop)
     assert (owed["method"], owed["status"], owed["attempts"]) == ("bank_transfer", "pending", 0)
 
 
@@ -211,7 +141,7 @@ def test_two_overlapping_sweeps_send_each_transfer_once(app, shop, account, stri
     start = threading.Barrier(2)
     reports = []
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         with app.app_context():
             start.wait()
             try:
@@ -220,13 +150,13 @@ def test_two_overlapping_sweeps_send_each_transfer_once(app, shop, account, stri
             finally:
                 db.session.remove()
 
-    runs = [threading.Thread(target=sweep) for _ in range(2)]
+    runs = [threading.Thread(target=run_sweep) for _ in range(2)]
     for thread in runs:
         thread.start()
     for thread in runs:
         thread.join(60)
 
-    sent = _transfers_to(stripe_client, account)
+    sent = transfers_to(stripe_client, account)
     assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)  # one each, none twice
     assert sum(r.sent for r in reports) == len(ids)  # each sweep reports only what it sent itself
     db.session.expire_all()
@@ -245,7 +175,7 @@ def test_cli_says_nothing_was_sent_while_stripe_is_unreachable(app, shop, accoun
     payouts = db.session.scalars(sa.select(Payout).order_by(Payout.id)).all()
     assert {(p.status, p.claimed_at) for p in payouts} == {("pending", None)}  # nothing left claimed
     assert [p.attempts for p in payouts] == [2, 1, 1]  # it stopped at the first call Stripe did not answer
-    assert _transfers_to(stripe_client, account) == []
+    assert transfers_to(stripe_client, account) == []
 
 
 def test_cli_reports_the_transfers_it_sent(app, shop, account, stripe_client):
@@ -256,7 +186,7 @@ def test_cli_reports_the_transfers_it_sent(app, shop, account, stripe_client):
 
     assert (first.exit_code, first.output.strip()) == (0, "sent 3, failed 0, 0 still pending")
     assert (again.exit_code, again.output.strip()) == (0, "sent 0, failed 0, 0 still pending")
-    sent = _transfers_to(stripe_client, account)
+    sent = transfers_to(stripe_client, account)
     assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)
 
 
@@ -267,7 +197,7 @@ def test_two_flask_cli_runs_started_together_send_each_transfer_once(app, shop, 
     sent = sent_by_two_cli_runs_at_once(app, "send-pending-transfers")
 
     assert sum(sent) == len(ids), sent
-    sent = _transfers_to(stripe_client, account)
+    sent = transfers_to(stripe_client, account)
     assert sorted(t.metadata["payout_id"] for t in sent) == sorted(str(i) for i in ids)  # one each, none twice
 
 
@@ -278,15 +208,15 @@ def test_worker_sweep_pays_a_payout_stripe_was_down_for(client, shop, paid_order
     with stripe_at(closed_port_url()):  # the app cannot reach Stripe; the worker, started before, can
         with monkeypatch.context() as patched:
             patched.setattr(jobs, "enqueue", lambda *_args, **_kwargs: None)  # the run's send job is lost
-            assert _weekly_run(shop) == 1
-        assert _sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
-    assert _listed(client, shop)["status"] == "pending"
+            assert weekly_run(shop) == 1
+        assert sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
+    assert listed(client, shop)["status"] == "pending"
 
     with uow.unit_of_work():
         jobs.enqueue(transfers.SWEEP_JOB)  # what the worker's schedule does every ten minutes
 
-    paid = eventually(lambda: (p := _listed(client, shop))["status"] == "paid" and p)
-    [transfer] = _transfers_to(stripe_client, account)
+    paid = eventually(lambda: (p := listed(client, shop))["status"] == "paid" and p)
+    [transfer] = transfers_to(stripe_client, account)
     assert (paid["stripe_transfer_id"], paid["attempts"], transfer.amount) == (transfer.id, 2, NET)
     log = (tmp_path / "worker.log").read_text()
     assert f"job {transfers.SWEEP_JOB} done" in log and "sent 1, failed 0, 0 still pending" in log

@@ -1,0 +1,235 @@
+"""A payout that did not go by Stripe is settled by its market's admins: a transfer that failed for good is sent
+again once its cause is fixed (with a new idempotency key), and a payout the association paid by bank is recorded
+as paid with the transfer's reference. Neither can happen to a payout Stripe may still be sending, nor twice."""
+
+import pytest
+
+from market_app.extensions import db
+from market_app.settlement import transfers
+from tests.helpers import API, assert_error, every_row, handed_over_last_week, post_at_once
+from tests.settlement.payouts import NET, listed, payout_row, sweep, transfers_to, weekly_run
+
+
+def _resend(client, headers, payout_id):
+    return client.post(f"{API}/payouts/{payout_id}/resend", json={}, headers=headers)
+
+
+def _paid_by_bank(client, headers, payout_id, reference="신한 110-234-567890 망원시장상인회"):
+    return client.post(f"{API}/payouts/{payout_id}/bank-transfer", json={"reference": reference}, headers=headers)
+
+
+def _me(client, headers) -> int:
+    return client.get(f"{API}/me", headers=headers).json["id"]
+
+
+def _refusal(resp, status: int) -> str:
+    """The message of a refusal in the API's error shape."""
+    assert_error(resp, status)
+    return resp.json["message"]
+
+
+@pytest.fixture
+def failed_payout(client, shop, paid_order, account, stripe_down):
+    """채소가게's payout of last week, whose Stripe transfer failed for good: its account was removed after the run
+    (which Stripe did not answer)."""
+
+    def failed_payout(why: str = "account_removed") -> dict:
+        handed_over_last_week(client, shop, paid_order)
+        with stripe_down("down"):
+            assert weekly_run(shop) == 1
+        if why == "account_removed":
+            shop.stands[0].stall.stripe_account_id = None
+            db.session.commit()
+            assert sweep() == "sent 0, failed 1, 0 still pending"
+        else:
+            with stripe_down("refusing"):
+                assert sweep() == "sent 0, failed 1, 0 still pending"
+        failed = listed(client, shop)
+        assert (failed["method"], failed["status"], failed["attempts"], failed["resends"]) == (
+            "stripe_transfer", "failed", 2, 0)
+        return failed
+
+    return failed_payout
+
+
+def test_failed_transfer_is_sent_again_once_the_stall_has_an_account(client, shop, failed_payout, stripe_client):
+    failed = failed_payout("account_removed")
+    before = every_row()
+
+    refused = _resend(client, shop.admin_headers, failed["id"])
+
+    assert "no Stripe account" in _refusal(refused, 409)
+    assert every_row() == before
+    account = shop.stands[0].stall.stripe_account_id = "acct_reconnected00001"
+    db.session.commit()
+
+    resp = _resend(client, shop.admin_headers, failed["id"])
+
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["resends"], resp.json["last_error"]) == (1, None)
+    # The send job runs inline in tests, after the commit and before the answer: the transfer went at once.
+    paid = listed(client, shop)
+    assert paid == resp.json
+    [transfer] = transfers_to(stripe_client, account)
+    assert (paid["status"], paid["method"], paid["stripe_transfer_id"], paid["attempts"], paid["resends"]) == (
+        "paid", "stripe_transfer", transfer.id, 3, 1)
+    assert paid["paid_at"] is not None and paid["bank_reference"] is None and paid["paid_by_id"] is None
+    assert (transfer.amount, transfer.transfer_group) == (NET, paid["transfer_group"])
+    assert _refusal(_resend(client, shop.admin_headers, failed["id"]), 409) == (
+        "This payout is already paid.")
+    assert sweep() == "sent 0, failed 0, 0 still pending"
+    assert len(transfers_to(stripe_client, account)) == 1
+
+
+def test_transfer_stripe_refused_is_sent_again_under_a_new_idempotency_key(
+        client, shop, failed_payout, account, stripe_client):
+    failed = failed_payout("stripe_refuses")
+    first_key = transfers.transfer_key(payout_row())
+
+    resp = _resend(client, shop.admin_headers, failed["id"])
+
+    assert resp.status_code == 200, resp.json
+    # Stripe would answer the refused request's key with the same refusal for a day: the resend has its own key.
+    assert transfers.transfer_key(payout_row()) == f"{first_key}-resend-1"
+    [transfer] = transfers_to(stripe_client, account)
+    assert (listed(client, shop)["status"], transfer.amount) == ("paid", NET)
+
+
+def test_payout_owed_by_bank_is_recorded_paid_once(client, shop, paid_order, stripe_client):
+    handed_over_last_week(client, shop, paid_order)  # 채소가게 has no connected account
+    assert weekly_run(shop) == 1
+    owed = listed(client, shop)
+    assert (owed["method"], owed["status"], owed["paid_at"]) == ("bank_transfer", "pending", None)
+
+    resp = _paid_by_bank(client, shop.admin_headers, owed["id"], "  신한 110-234-567890 5월 정산  ")
+
+    assert resp.status_code == 200, resp.json
+    paid = listed(client, shop)
+    assert paid == resp.json
+    assert (paid["method"], paid["status"], paid["bank_reference"], paid["paid_by_id"], paid["net"]) == (
+        "bank_transfer", "paid", "신한 110-234-567890 5월 정산", _me(client, shop.admin_headers), NET)
+    assert paid["paid_at"] is not None and paid["stripe_transfer_id"] is None
+    before = every_row()
+
+    again = _paid_by_bank(client, shop.admin_headers, owed["id"], "another transfer")
+    resend = _resend(client, shop.admin_headers, owed["id"])
+
+    assert _refusal(again, 409) == "This payout is already paid."
+    assert _refusal(resend, 409) == "This payout is already paid."
+    assert every_row() == before
+
+
+def test_payout_owed_by_bank_is_never_sent_by_stripe(client, shop, paid_order):
+    handed_over_last_week(client, shop, paid_order)
+    assert weekly_run(shop) == 1
+    before = every_row()
+
+    resp = _resend(client, shop.admin_headers, listed(client, shop)["id"])
+
+    assert "paid by bank, not by Stripe" in _refusal(resp, 409)
+    assert every_row() == before
+
+
+def test_transfer_that_failed_for_good_can_be_paid_by_bank_instead(client, shop, failed_payout, stripe_client):
+    failed = failed_payout("account_removed")
+
+    resp = _paid_by_bank(client, shop.admin_headers, failed["id"])
+
+    assert resp.status_code == 200, resp.json
+    assert (resp.json["method"], resp.json["status"], resp.json["last_error"], resp.json["attempts"]) == (
+        "bank_transfer", "paid", None, 2)
+    shop.stands[0].stall.stripe_account_id = "acct_reconnected00002"
+    db.session.commit()
+    before = every_row()
+
+    resend = _resend(client, shop.admin_headers, failed["id"])
+
+    assert _refusal(resend, 409) == "This payout is already paid."
+    assert sweep() == "sent 0, failed 0, 0 still pending"
+    assert every_row() == before
+    assert transfers_to(stripe_client, "acct_reconnected00002") == []
+
+
+@pytest.mark.parametrize("how", ["down", "refusing_lookup"])
+def test_transfer_stripe_may_still_make_is_neither_paid_by_bank_nor_sent_again(
+        client, shop, paid_order, account, stripe_down, stripe_client, how):
+    handed_over_last_week(client, shop, paid_order)
+    with stripe_down(how):
+        assert weekly_run(shop) == 1
+        # A lookup Stripe refuses says nothing of a transfer made before: retried like an outage, never failed.
+        assert sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
+    pending = listed(client, shop)
+    assert (pending["method"], pending["status"]) == ("stripe_transfer", "pending")
+    before = every_row()
+
+    by_bank = _paid_by_bank(client, shop.admin_headers, pending["id"])
+    resend = _resend(client, shop.admin_headers, pending["id"])
+
+    assert "can be paid by bank only once it has failed" in _refusal(by_bank, 409)
+    assert "can be sent again only once it has failed" in _refusal(resend, 409)
+    assert every_row() == before
+    assert sweep() == "sent 1, failed 0, 0 still pending"
+    assert len(transfers_to(stripe_client, account)) == 1
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({}, "Missing data"),
+    ({"reference": ""}, "Length must be between 1 and 100"),
+    ({"reference": "   \t "}, "not only spaces"),
+    ({"reference": "x" * 101}, "Length must be between 1 and 100"),
+    ({"reference": 1234}, "Not a valid string"),
+    ({"reference": "ok", "paid": True}, "Unknown field"),
+])
+def test_bank_transfer_without_a_reference_is_refused_naming_it(client, shop, paid_order, body, message):
+    handed_over_last_week(client, shop, paid_order)
+    assert weekly_run(shop) == 1
+    payout_id = listed(client, shop)["id"]
+    before = every_row()
+
+    resp = client.post(f"{API}/payouts/{payout_id}/bank-transfer", json=body, headers=shop.admin_headers)
+
+    field = "paid" if "paid" in body else "reference"
+    errors = assert_error(resp, 422, field)["json"]
+    assert any(message in text for text in errors[field]), errors
+    assert every_row() == before
+
+
+def test_who_may_settle_a_payout(client, make, shop, paid_order):
+    handed_over_last_week(client, shop, paid_order)
+    assert weekly_run(shop) == 1
+    payout_id = listed(client, shop)["id"]
+    other_market = make.market()
+    roles = {"anonymous": ({}, 401), "shopper": (shop.headers, 404),
+             "stall owner": (shop.stands[0].headers, 403), "other stall owner": (shop.stands[1].headers, 404),
+             "other market's admin": (make.headers(make.member(other_market, "admin")), 404),
+             "courier of the market": (make.headers(make.member(shop.market, "courier")), 404)}
+    before = every_row()
+
+    for role, (headers, status) in roles.items():
+        for resp in (_paid_by_bank(client, headers, payout_id), _resend(client, headers, payout_id)):
+            assert resp.status_code == status, (role, resp.status_code, resp.json)
+    for missing in (payout_id + 1000, 2**31 - 1, 2**40):
+        assert_error(_paid_by_bank(client, shop.admin_headers, missing), 404)
+        assert_error(_resend(client, shop.admin_headers, missing), 404)
+
+    assert every_row() == before
+    # The platform's operator may act as any market's admin.
+    resp = _paid_by_bank(client, make.headers(make.user(platform_admin=True)), payout_id)
+    assert (resp.status_code, resp.json["status"]) == (200, "paid")
+
+
+@pytest.mark.committing  # two admins, each with their own connection and transaction
+def test_two_admins_recording_one_bank_transfer_at_once_record_it_once(app, client, make, shop, paid_order):
+    handed_over_last_week(client, shop, paid_order)
+    assert weekly_run(shop) == 1
+    payout_id = listed(client, shop)["id"]
+    second_admin = make.headers(make.member(shop.market, "admin"))
+    url = f"{API}/payouts/{payout_id}/bank-transfer"
+
+    results = post_at_once(app, [(shop.admin_headers, {"reference": "first"}),
+                                 (second_admin, {"reference": "second"})], url)
+
+    assert sorted(status for status, _ in results) == [200, 409], results
+    [(_, winner)] = [(status, body) for status, body in results if status == 200]
+    paid = listed(client, shop)
+    assert (paid["status"], paid["bank_reference"]) == ("paid", winner["bank_reference"])
