@@ -4,8 +4,10 @@ as paid with the transfer's reference. Neither can happen to a payout Stripe may
 
 import pytest
 
+from market_app.core.db import utcnow
+from market_app.core.timeutil import local_date
 from market_app.extensions import db
-from market_app.settlement import transfers
+from market_app.settlement import services, transfers
 from tests.helpers import API, assert_error, every_row, handed_over_last_week, post_at_once
 from tests.settlement.payouts import NET, listed, payout_row, sweep, transfers_to, weekly_run
 
@@ -20,6 +22,17 @@ def _paid_by_bank(client, headers, payout_id, reference="신한 110-234-567890 �
 
 def _me(client, headers) -> int:
     return client.get(f"{API}/me", headers=headers).json["id"]
+
+
+def _payouts_on_the_dashboard(client, shop) -> dict:
+    """The payouts of the sales from last Monday to today, as 채소가게's owner sees them on the stall's dashboard
+    (the sale was made today, and handed over as of last week)."""
+    monday = services.last_week(utcnow(), shop.market.timezone)[0]
+    today = local_date(utcnow(), shop.market.timezone)
+    resp = client.get(f"{API}/stalls/{shop.stands[0].stall.id}/dashboard", headers=shop.stands[0].headers,
+                      query_string={"from": monday.isoformat(), "to": today.isoformat()})
+    assert resp.status_code == 200, resp.json
+    return resp.json["payouts"]
 
 
 def _refusal(resp, status: int) -> str:
@@ -100,6 +113,7 @@ def test_payout_owed_by_bank_is_recorded_paid_once(client, shop, paid_order, str
     assert weekly_run(shop) == 1
     owed = listed(client, shop)
     assert (owed["method"], owed["status"], owed["paid_at"]) == ("bank_transfer", "pending", None)
+    assert _payouts_on_the_dashboard(client, shop) == {"paid": 0, "pending": NET}
 
     resp = _paid_by_bank(client, shop.admin_headers, owed["id"], "  신한 110-234-567890 5월 정산  ")
 
@@ -109,6 +123,7 @@ def test_payout_owed_by_bank_is_recorded_paid_once(client, shop, paid_order, str
     assert (paid["method"], paid["status"], paid["bank_reference"], paid["paid_by_id"], paid["net"]) == (
         "bank_transfer", "paid", "신한 110-234-567890 5월 정산", _me(client, shop.admin_headers), NET)
     assert paid["paid_at"] is not None and paid["stripe_transfer_id"] is None
+    assert _payouts_on_the_dashboard(client, shop) == {"paid": NET, "pending": 0}  # the merchant sees it paid
     before = every_row()
 
     again = _paid_by_bank(client, shop.admin_headers, owed["id"], "another transfer")
