@@ -14,16 +14,26 @@ from market_app.core.db import json_text
 from market_app.core.fields import day
 
 NUL_MESSAGE = "Must not contain NUL characters."
+SURROGATE_MESSAGE = "Must be valid Unicode text: a JSON \\u escape of half a surrogate pair is not a character."
 
 
-def _has_nul(value) -> bool:
+def _unstorable(value) -> str | None:
+    """Why a database cannot store this string (or one inside it), or None: a NUL (PostgreSQL text cannot hold
+    one), or a lone surrogate, which JSON's \\ud800 escapes can make and no UTF-8 database can encode."""
     if isinstance(value, str):
-        return "\x00" in value
+        if "\x00" in value:
+            return NUL_MESSAGE
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return SURROGATE_MESSAGE
+        return None
     if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+        return next(filter(None, (_unstorable(key) or _unstorable(item) for key, item in value.items())), None)
     if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
+        return next(filter(None, map(_unstorable, value)), None)
+    return None
 
 
 def _is_nested(field: fields.Field) -> bool:
@@ -39,7 +49,7 @@ class DumpedObject(dict):
 
 
 class BaseSchema(Schema):
-    """Unknown fields are refused, and so is a NUL character in any string (PostgreSQL text cannot hold one)."""
+    """Unknown fields are refused, and so is a string no database can store (a NUL, a lone surrogate)."""
 
     class Meta:
         unknown = RAISE
@@ -53,15 +63,15 @@ class BaseSchema(Schema):
         return super().dump(obj, many=many)
 
     @pre_load
-    def _refuse_nul(self, data, **_kwargs):
+    def _refuse_unstorable(self, data, **_kwargs):
         if not hasattr(data, "keys"):
             return data  # not an object: marshmallow refuses it as the wrong type
         wrong = {}
         for name, field in self.load_fields.items():
             key = field.data_key or name
             # Nested schemas check their own fields, so the error names the inner field.
-            if key in data and not _is_nested(field) and _has_nul(data[key]):
-                wrong[key] = [NUL_MESSAGE]
+            if key in data and not _is_nested(field) and (why := _unstorable(data[key])):
+                wrong[key] = [why]
         if wrong:
             raise ValidationError(wrong)
         return data

@@ -1,6 +1,8 @@
 """Bad input the outside fuzzer sent: each is a JSON 4xx naming what is wrong (404 for a path that names no row),
 never a 500, and nothing is written. Runs on SQLite and on PostgreSQL (TEST_DATABASE_URL)."""
 
+import json
+
 import pytest
 
 from market_app.markets.models import Market, Stall
@@ -77,6 +79,26 @@ def test_nul_character_in_a_body_string_is_422_naming_the_field(client, make, pl
     assert "name" in field_errors(created, 422)
     assert "mon" in field_errors(hours, 422)["hours"]
     assert "name" in field_errors(registered, 422)
+    assert make.count(Market) == 1
+
+
+def test_lone_surrogate_in_a_body_string_is_422_naming_the_field(client, make, platform_admin):
+    market = make.market()
+    stall = make.stall(market)
+
+    def send(method: str, url: str, body: dict):
+        # json.dumps writes "\ud800" as its JSON escape, which decodes to half a surrogate pair: valid JSON, but no
+        # UTF-8 database can store it.
+        return client.open(url, method=method, data=json.dumps(body), content_type="application/json",
+                           headers=platform_admin)
+
+    created = send("POST", f"{API}/markets", NEW_MARKET | {"name": "통인\ud800시장"})
+    described = send("PATCH", f"{API}/stalls/{stall.id}", {"description": "\udfff"})
+    hours = send("PATCH", f"{API}/stalls/{stall.id}", {"hours": {"mon": "\ud83d"}})
+
+    assert "surrogate" in field_errors(created, 422)["name"][0]
+    assert "description" in field_errors(described, 422)
+    assert "mon" in field_errors(hours, 422)["hours"]
     assert make.count(Market) == 1
 
 
