@@ -54,7 +54,8 @@ class Payout(TimestampMixin, db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0, server_default="0")  # transfer attempts with an outcome
     last_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
-    paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())  # Stripe confirmed it, or the bank's
+    # When Stripe confirmed the transfer, or when an admin recorded the bank transfer that paid it.
+    paid_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime())
     # A payout the association paid by bank: the transfer's reference as the bank shows it, and who recorded it.
     bank_reference: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     paid_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))

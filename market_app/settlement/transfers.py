@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import stripe
 
 from market_app.core import claims, jobs, uow
-from market_app.core.db import db, utcnow
+from market_app.core.db import db, lock_row, utcnow
 from market_app.core.errors import Conflict
 from market_app.markets.models import Stall
 from market_app.payments import gateway, services
@@ -63,7 +63,7 @@ def release(ids: list[int]) -> None:
 def send_claimed(ids: list[int]) -> dict[SendOutcome, int]:
     """Send the claimed payouts' transfers one by one, each outcome committed; stops at the first sign that Stripe
     is unreachable and gives the rest back (one unanswered call per run, not one per payout)."""
-    counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0, SendOutcome.UNREACHABLE: 0}
+    counts = dict.fromkeys(SendOutcome, 0)
     for position, payout_id in enumerate(ids):
         outcome = _send_claimed(payout_id)
         counts[outcome] += 1
@@ -83,6 +83,7 @@ def send_transfers(payout_ids: list[int]) -> None:
 
 def _send_claimed(payout_id: int) -> SendOutcome:
     payout = db.session.get(Payout, payout_id)
+    claim = payout.claimed_at
     payout.attempts += 1
     payout.last_attempt_at = utcnow()
     try:
@@ -92,8 +93,24 @@ def _send_claimed(payout_id: int) -> SendOutcome:
     except (gateway.GatewayError, stripe.StripeError) as error:
         outcome = _fail(payout, f"Stripe refused the transfer: {error}")
     payout.claimed_at = None
+    if not _still_claimed(payout_id, claim):
+        uow.rollback()
+        level = logging.ERROR if outcome == SendOutcome.SENT else logging.WARNING
+        log.log(level, "Payout %s was taken over while this run sent its transfer (outcome %s, transfer %s): "
+                       "what the other run or an admin recorded stands", payout_id, outcome, payout.stripe_transfer_id)
+        return SendOutcome.NOT_CLAIMED
     uow.commit()
     return outcome
+
+
+def _still_claimed(payout_id: int, claim) -> bool:
+    """Whether this run's claim still holds, the row locked until the outcome is committed. A run slower than
+    CLAIM_SECONDS may have been taken over by the sweep, and the payout since failed, sent again or paid by bank:
+    this run's late answer must not be written over that."""
+    with db.session.no_autoflush:  # the outcome is written only once the claim is known to hold
+        lock_row(Payout, payout_id)
+        row = db.session.execute(sa.select(Payout.claimed_at, Payout.status).where(Payout.id == payout_id)).one()
+    return row.claimed_at == claim and row.status == PayoutStatus.PENDING
 
 
 def _transfer(payout: Payout) -> SendOutcome:
@@ -156,6 +173,8 @@ def resend(payout: Payout) -> None:
 
 def unsettleable(payout: Payout, action: str) -> str:
     """Why this payout cannot be action ("sent again", "paid by bank") now."""
+    if payout.status == PayoutStatus.PAID and payout.stripe_transfer_id:
+        return f"This payout is already paid, by Stripe transfer {payout.stripe_transfer_id}."
     if payout.status == PayoutStatus.PAID:
         return "This payout is already paid."
     if payout.method == PayoutMethod.BANK_TRANSFER:
@@ -168,7 +187,7 @@ def unsettleable(payout: Payout, action: str) -> str:
 
 def send_pending_transfers(batch: int = BATCH) -> SweepReport:
     """Send every pending Stripe transfer this run can claim, and say what was really sent."""
-    counts = {SendOutcome.SENT: 0, SendOutcome.FAILED: 0, SendOutcome.UNREACHABLE: 0}
+    counts = dict.fromkeys(SendOutcome, 0)
     while not counts[SendOutcome.UNREACHABLE] and (claimed := claim(sa.true(), batch)):
         for outcome, count in send_claimed(claimed).items():
             counts[outcome] += count

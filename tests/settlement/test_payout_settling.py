@@ -88,8 +88,10 @@ def test_failed_transfer_is_sent_again_once_the_stall_has_an_account(client, sho
         "paid", "stripe_transfer", transfer.id, 3, 1)
     assert paid["paid_at"] is not None and paid["bank_reference"] is None and paid["paid_by_id"] is None
     assert (transfer.amount, transfer.transfer_group) == (NET, paid["transfer_group"])
-    assert _refusal(_resend(client, shop.admin_headers, failed["id"]), 409) == (
-        "This payout is already paid.")
+    # Paid by Stripe after a resend: paying it by bank as well is refused, naming the transfer.
+    for again in (_resend(client, shop.admin_headers, failed["id"]), _paid_by_bank(client, shop.admin_headers,
+                                                                                     failed["id"])):
+        assert _refusal(again, 409) == f"This payout is already paid, by Stripe transfer {transfer.id}."
     assert sweep() == "sent 0, failed 0, 0 still pending"
     assert len(transfers_to(stripe_client, account)) == 1
 

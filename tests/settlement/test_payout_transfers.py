@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from market_app.core import jobs, uow
 from market_app.core.db import utcnow
 from market_app.extensions import db
+from market_app.payments import gateway
+from market_app.payments.services import SendOutcome
 from market_app.settlement import transfers
 from market_app.settlement.models import Payout, PayoutMethod
 from tests.helpers import closed_port_url, handed_over_last_week
@@ -65,8 +67,9 @@ def test_worker_lost_after_the_payouts_commit_leaves_a_transfer_the_sweep_sends(
     assert (listed(client, shop)["status"], listed(client, shop)["stripe_transfer_id"]) == ("paid", transfer.id)
 
 
+@pytest.mark.parametrize("account_since", ["kept", "removed"])
 def test_run_that_died_after_stripe_made_the_transfer_is_recorded_not_paid_twice(
-        client, shop, paid_order, account, stripe_client, monkeypatch):
+        client, shop, paid_order, account, stripe_client, monkeypatch, account_since):
     handed_over_last_week(client, shop, paid_order)
 
     def died_before_recording(*_args):
@@ -82,6 +85,8 @@ def test_run_that_died_after_stripe_made_the_transfer_is_recorded_not_paid_twice
     assert sweep() == "sent 0, failed 0, 0 still pending, 1 being sent by another run"
     db.session.execute(sa.update(Payout).values(
         claimed_at=utcnow() - timedelta(seconds=transfers.CLAIM_SECONDS + 1)))
+    if account_since == "removed":  # Stripe's transfer is found first: paid, never failed (and paid again by bank)
+        shop.stands[0].stall.stripe_account_id = None
     db.session.commit()
 
     assert sweep() == "sent 1, failed 0, 0 still pending"
@@ -220,3 +225,28 @@ def test_worker_sweep_pays_a_payout_stripe_was_down_for(client, shop, paid_order
     assert (paid["stripe_transfer_id"], paid["attempts"], transfer.amount) == (transfer.id, 2, NET)
     log = (tmp_path / "worker.log").read_text()
     assert f"job {transfers.SWEEP_JOB} done" in log and "sent 1, failed 0, 0 still pending" in log
+
+
+@pytest.mark.committing  # the payout is taken over from another connection while this run talks to Stripe
+def test_late_answer_of_a_run_taken_over_is_not_written_over_what_was_recorded_since(
+        app, shop, account, stripe_client, monkeypatch):
+    [payout_id] = _payouts_left_by_an_outage(shop, account, 1)
+    lookup = gateway.find_transfer
+
+    def taken_over_meanwhile(*args, **kwargs):
+        # This run stalled past CLAIM_SECONDS: the sweep took the payout over, Stripe refused it, and an admin
+        # recorded the bank transfer that paid it, each in its own transaction.
+        with db.engine.begin() as other:
+            other.execute(sa.update(Payout).where(Payout.id == payout_id).values(
+                status="paid", method="bank_transfer", bank_reference="by hand", claimed_at=None, attempts=5))
+        return lookup(*args, **kwargs)
+
+    monkeypatch.setattr(gateway, "find_transfer", taken_over_meanwhile)
+    claimed = transfers.claim(Payout.id == payout_id)
+    with uow.unit_of_work():
+        counts = transfers.send_claimed(claimed)
+
+    assert (counts[SendOutcome.NOT_CLAIMED], counts[SendOutcome.SENT]) == (1, 0)
+    payout = payout_row()
+    assert (payout.status, payout.method, payout.bank_reference, payout.attempts, payout.stripe_transfer_id) == (
+        "paid", "bank_transfer", "by hand", 5, None)
