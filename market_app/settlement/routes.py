@@ -12,7 +12,7 @@ from market_app.core.pagination import SelectPage
 from market_app.core.schemas import DateRangeSchema
 from market_app.markets import access as market_access
 from market_app.markets.services import get_market, get_stall
-from market_app.settlement import services, transfers
+from market_app.settlement import services, settling
 from market_app.settlement.models import Payout
 from market_app.settlement.schemas import BankTransferSchema, PayoutSchema, PeriodSchema
 
@@ -53,13 +53,13 @@ def run_payouts(period, market_id):
 @login_required
 @blp.arguments(BankTransferSchema)
 @blp.response(200, PayoutSchema)
-@blp.errors(401, 403, 404, 409)
+@blp.errors(401, 403, 404, 409, 503)
 def record_bank_transfer(args, payout_id):
     """Record that the association paid this payout by bank (market admins): one owed by bank transfer, or a Stripe
     transfer that failed for good"""
     user = signed_in_user()
-    payout = services.payout_to_settle(user, payout_id)
-    services.record_bank_transfer(payout, user, args["reference"])
+    payout = settling.administered_payout(payout_id, user)
+    settling.record_bank_transfer(payout, user, args["reference"])
     uow.commit()
     return payout
 
@@ -71,8 +71,8 @@ def record_bank_transfer(args, payout_id):
 def resend_payout(payout_id):
     """Send a Stripe transfer that failed for good again, once its cause is fixed (market admins); pending until
     Stripe confirms it"""
-    payout = services.payout_to_settle(signed_in_user(), payout_id)
-    transfers.resend(payout)
+    payout = settling.administered_payout(payout_id, signed_in_user())
+    settling.resend(payout)
     uow.commit()  # then the transfer is sent
     return payout
 

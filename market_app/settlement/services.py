@@ -13,13 +13,12 @@ from market_app.accounts.models import User
 from market_app.core import jobs
 from market_app.core.csvutil import to_csv
 from market_app.core.db import db, lock_row, utcnow
-from market_app.core.errors import Conflict, Forbidden, InvalidTransition, NotFound
+from market_app.core.errors import Conflict, InvalidTransition
 from market_app.core.timeutil import local_date, local_day_bounds
-from market_app.markets import access as market_access
 from market_app.markets.models import Market, Stall
 from market_app.orders.models import StallOrder
 from market_app.settlement import ledger, transfers
-from market_app.settlement.models import SALE_KINDS, LedgerEntry, Payout, PayoutLine, PayoutMethod, PayoutStatus
+from market_app.settlement.models import SALE_KINDS, LedgerEntry, Payout, PayoutLine, PayoutMethod
 
 log = logging.getLogger(__name__)
 
@@ -137,33 +136,6 @@ def build_payouts(market: Market, first_day: date, last_day: date, actor: User |
 
 WEEKLY_RUN_JOB = "settlement.run_week"
 WEEKLY_RUN_FROM_HOUR = 3  # local time on Monday: late hand-overs of Sunday night are in
-
-
-def payout_to_settle(user: User, payout_id: int) -> Payout:
-    """The payout, its row locked and read again, for an admin of its market to settle: the stall's owner (who sees
-    it in the stall's payouts) is refused with 403, anyone else finds nothing (404). Two admins settling at once, or
-    an admin and a run sending its transfer, act one after the other on what the first left."""
-    payout = db.session.get(Payout, payout_id)
-    if payout is not None and not market_access.is_market_admin(user, payout.market_id):
-        if db.session.scalar(sa.select(Stall.owner_id).where(Stall.id == payout.stall_id)) == user.id:
-            raise Forbidden("Only an admin of this market may settle its payouts.")
-        payout = None
-    if payout is None:
-        raise NotFound("Payout not found.")
-    lock_row(Payout, payout.id)
-    db.session.refresh(payout)
-    return payout
-
-
-def record_bank_transfer(payout: Payout, actor: User, reference: str) -> None:
-    """The association paid this payout by bank: one owed by bank transfer, or a Stripe transfer that failed for
-    good (never one Stripe may still send: it would be paid twice). The caller holds the payout's row lock."""
-    owed_by_bank = (payout.status == PayoutStatus.PENDING and payout.method == PayoutMethod.BANK_TRANSFER) or (
-        payout.status == PayoutStatus.FAILED and payout.method == PayoutMethod.STRIPE_TRANSFER)
-    if not owed_by_bank:
-        raise Conflict(transfers.unsettleable(payout, "paid by bank"))
-    payout.method, payout.status, payout.last_error = PayoutMethod.BANK_TRANSFER, PayoutStatus.PAID, None
-    payout.bank_reference, payout.paid_by_id, payout.paid_at = reference.strip(), actor.id, utcnow()
 
 
 def last_week(now: datetime, timezone: str) -> tuple[date, date]:

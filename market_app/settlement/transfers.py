@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 import stripe
 
-from market_app.core import claims, jobs, uow
+from market_app.core import claims, uow
 from market_app.core.db import db, lock_row, utcnow
-from market_app.core.errors import Conflict
+from market_app.core.errors import ServiceUnavailable
 from market_app.markets.models import Stall
 from market_app.payments import gateway, services
 from market_app.payments.services import SendOutcome, SweepReport
@@ -116,24 +116,32 @@ def _still_claimed(payout_id: int, claim) -> bool:
 def _transfer(payout: Payout) -> SendOutcome:
     if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
         return _paid(payout, None)
-    # The payout's id and its creation time mark its transfer (ids alone repeat in a database restored or reset).
-    client = services.stripe_client()
-    mark = {"payout_id": str(payout.id), "payout_created_at": payout.created_at.isoformat()}
     # A run that died after Stripe made the transfer left no trace here: ask Stripe first (its idempotency keys last
-    # 24 hours; localstripe ignores them). A lookup Stripe refuses leaves that unknown, so it is retried, never
-    # failed: a failed payout is one Stripe has no transfer of, which the association may pay by bank.
-    try:
-        transfer = gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=mark)
-    except (gateway.PaymentRequestRefused, stripe.StripeError) as error:
-        raise gateway.PaymentProviderUnavailable(f"Stripe refused the transfer lookup: {error}") from error
+    # 24 hours; localstripe ignores them), so a failed payout is one Stripe has no transfer of.
+    client = services.stripe_client()
+    transfer = _find_transfer(client, payout)
     if transfer is None:
-        account = db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id))
+        account = stripe_account(payout.stall_id)
         if account is None:
             return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
         transfer = gateway.create_transfer(
             client, amount=payout.net, currency=services.CURRENCY, destination=account,
-            transfer_group=payout.transfer_group, metadata=mark, idempotency_key=transfer_key(payout))
+            transfer_group=payout.transfer_group, metadata=_mark(payout), idempotency_key=transfer_key(payout))
     return _paid(payout, transfer.id)
+
+
+def _mark(payout: Payout) -> dict[str, str]:
+    """The payout's id and its creation time mark its transfer (ids alone repeat in a database restored or reset)."""
+    return {"payout_id": str(payout.id), "payout_created_at": payout.created_at.isoformat()}
+
+
+def _find_transfer(client: stripe.StripeClient, payout: Payout) -> stripe.Transfer | None:
+    """Stripe's transfer of this payout, if it made one. A lookup Stripe refuses leaves that unknown: it counts as
+    Stripe not answering (retried), never as a refusal that would fail the payout."""
+    try:
+        return gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=_mark(payout))
+    except (gateway.PaymentRequestRefused, stripe.StripeError) as error:
+        raise gateway.PaymentProviderUnavailable(f"Stripe refused the transfer lookup: {error}") from error
 
 
 def _paid(payout: Payout, transfer_id: str | None) -> SendOutcome:
@@ -157,32 +165,19 @@ def _retry_later(payout: Payout, error: Exception) -> SendOutcome:
     return SendOutcome.UNREACHABLE
 
 
-def resend(payout: Payout) -> None:
-    """Send a transfer that failed for good again, once its cause is fixed (the stall connected a Stripe account,
-    the platform's balance was topped up): pending again, sent after the commit, else by the sweep. The caller holds
-    the payout's row lock. A transfer Stripe made after all is found before a second one is created (_transfer)."""
-    if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status != PayoutStatus.FAILED:
-        raise Conflict(unsettleable(payout, "sent again"))
-    if db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == payout.stall_id)) is None:
-        raise Conflict("The stall has no Stripe account to send this payout to: record the bank transfer that pays "
-                       "it instead.")
-    payout.status, payout.last_error, payout.claimed_at = PayoutStatus.PENDING, None, None
-    payout.resends += 1
-    jobs.enqueue(SEND_JOB, [payout.id])
+def stripe_account(stall_id: int) -> str | None:
+    """The stall's connected account, as it is now."""
+    return db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == stall_id))
 
 
-def unsettleable(payout: Payout, action: str) -> str:
-    """Why this payout cannot be action ("sent again", "paid by bank") now."""
-    if payout.status == PayoutStatus.PAID and payout.stripe_transfer_id:
-        return f"This payout is already paid, by Stripe transfer {payout.stripe_transfer_id}."
-    if payout.status == PayoutStatus.PAID:
-        return "This payout is already paid."
-    if payout.method == PayoutMethod.BANK_TRANSFER:
-        return "This payout is paid by bank, not by Stripe: record the bank transfer that pays it."
-    if payout.status == PayoutStatus.PENDING:
-        return (f"This payout's Stripe transfer is still being sent (retried until Stripe confirms or refuses it): "
-                f"it can be {action} only once it has failed.")
-    return f"This payout cannot be {action}."
+def made_transfer(payout: Payout) -> str | None:
+    """The id of the transfer Stripe made for this payout, if any; ServiceUnavailable when Stripe cannot tell."""
+    try:
+        transfer = _find_transfer(services.stripe_client(), payout)
+    except gateway.PaymentProviderUnavailable as error:
+        raise ServiceUnavailable("Stripe is not answering, so whether it sent this payout is unknown; retry in a "
+                                 "moment.") from error
+    return transfer.id if transfer is not None else None
 
 
 def send_pending_transfers(batch: int = BATCH) -> SweepReport:

@@ -3,11 +3,13 @@ again once its cause is fixed (with a new idempotency key), and a payout the ass
 as paid with the transfer's reference. Neither can happen to a payout Stripe may still be sending, nor twice."""
 
 import pytest
+import sqlalchemy as sa
 
 from market_app.core.db import utcnow
 from market_app.core.timeutil import local_date
 from market_app.extensions import db
 from market_app.settlement import services, transfers
+from market_app.settlement.models import Payout
 from tests.helpers import API, assert_error, every_row, handed_over_last_week, post_at_once
 from tests.settlement.payouts import NET, listed, payout_row, sweep, transfers_to, weekly_run
 
@@ -250,3 +252,41 @@ def test_two_admins_recording_one_bank_transfer_at_once_record_it_once(app, clie
     [(_, winner)] = [(status, body) for status, body in results if status == 200]
     paid = listed(client, shop)
     assert (paid["status"], paid["bank_reference"]) == ("paid", winner["bank_reference"])
+
+
+def test_failed_payout_stripe_did_send_is_recorded_paid_by_stripe_not_paid_by_bank(
+        client, shop, paid_order, account, stripe_client, monkeypatch):
+    handed_over_last_week(client, shop, paid_order)
+
+    def died_before_recording(*_args):
+        raise RuntimeError("worker killed between Stripe's answer and the commit")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(transfers, "_paid", died_before_recording)
+        assert weekly_run(shop) == 1
+    [made] = transfers_to(stripe_client, account)
+    # Failed as the code before migration 0014 could fail it: without asking Stripe first.
+    db.session.execute(sa.update(Payout).values(status="failed", claimed_at=None, last_error="no account"))
+    db.session.commit()
+    payout_id = payout_row().id
+
+    resp = _paid_by_bank(client, shop.admin_headers, payout_id)
+
+    assert _refusal(resp, 409) == (
+        f"Stripe did make transfer {made.id} for this payout: it is paid. Do not pay it by bank.")
+    paid = listed(client, shop)
+    assert (paid["status"], paid["method"], paid["stripe_transfer_id"], paid["bank_reference"]) == (
+        "paid", "stripe_transfer", made.id, None)
+    assert len(transfers_to(stripe_client, account)) == 1
+
+
+def test_failed_stripe_payout_is_not_paid_by_bank_while_stripe_cannot_say_whether_it_sent_it(
+        client, shop, failed_payout, stripe_down):
+    failed = failed_payout("stripe_refuses")
+    before = every_row()
+
+    with stripe_down("down"):
+        resp = _paid_by_bank(client, shop.admin_headers, failed["id"])
+
+    assert "whether it sent this payout is unknown" in _refusal(resp, 503)
+    assert every_row() == before
