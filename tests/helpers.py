@@ -110,16 +110,19 @@ def hand_over(client, stand: Stand, stall_order_id: int, actions=("accept", "rea
         assert resp.status_code == 200, (action, resp.json)
 
 
-def post_at_once(app, requests: list[tuple[dict, dict]], url: str = f"{API}/orders") -> list[tuple[int, dict]]:
-    """POST each (headers, body) to url from its own thread, app context and test client, all released at once by
-    a barrier: on PostgreSQL each is its own connection and transaction (the test must be marked committing)."""
+def post_at_once(app, requests: list[tuple[dict, dict]], url: str | list[str] = f"{API}/orders"
+                 ) -> list[tuple[int, dict]]:
+    """POST each (headers, body) to url (or to the url of the same place in a list) from its own thread, app
+    context and test client, all released at once by a barrier: on PostgreSQL each is its own connection and
+    transaction (the test must be marked committing). Results come in the order they were answered."""
+    urls = [url] * len(requests) if isinstance(url, str) else url
     if db.engine.url.database in (None, "", ":memory:"):
         # Threads on one shared in-memory connection corrupt each other's transactions (and can crash sqlite).
         pytest.fail(f"concurrent requests need a database file or server, not {db.engine.url}")
     start = threading.Barrier(len(requests))
     results: list = []
 
-    def shop(headers: dict, body: dict) -> None:
+    def shop(headers: dict, body: dict, url: str) -> None:
         with app.app_context():
             client = app.test_client()
             start.wait()
@@ -127,7 +130,7 @@ def post_at_once(app, requests: list[tuple[dict, dict]], url: str = f"{API}/orde
             results.append((resp.status_code, resp.json))
             db.session.remove()
 
-    threads = [threading.Thread(target=shop, args=request) for request in requests]
+    threads = [threading.Thread(target=shop, args=(*request, url)) for request, url in zip(requests, urls, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -27,8 +27,9 @@ def stripe_error(status: int, kind: str, message: str, code: str | None = None, 
 
 
 @contextmanager
-def faulty_stripe(upstream: str, rules: list[Rule]) -> Iterator[tuple[str, list[str]]]:
-    """Yield (base URL, log of "METHOD path" answered by a rule)."""
+def faulty_stripe(upstream: str, rules: list[Rule], keys: list[str] | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Yield (base URL, log of "METHOD path" answered by a rule); keys, when given, collects "METHOD path key" of
+    every request sent with an Idempotency-Key."""
     answered: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,8 @@ def faulty_stripe(upstream: str, rules: list[Rule]) -> Iterator[tuple[str, list[
 
         def _handle(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if keys is not None and self.headers.get("Idempotency-Key"):
+                keys.append(f"{self.command} {self.path} {self.headers['Idempotency-Key']}")
             for method, pattern, answer in rules:
                 match = re.fullmatch(pattern, self.path.split("?")[0])
                 if method == self.command and match:

@@ -10,8 +10,9 @@ from market_app.core.timeutil import local_date
 from market_app.extensions import db
 from market_app.settlement import services, transfers
 from market_app.settlement.models import Payout
-from tests.helpers import API, assert_error, every_row, handed_over_last_week, post_at_once
-from tests.settlement.payouts import NET, listed, payout_row, sweep, transfers_to, weekly_run
+from tests.helpers import API, assert_error, closed_port_url, every_row, handed_over_last_week, post_at_once
+from tests.settlement.payouts import NET, NO_SUCH_DESTINATION, listed, payout_row, sweep, transfers_to, weekly_run
+from tests.stripe_faults import faulty_stripe
 
 
 def _resend(client, headers, payout_id):
@@ -96,20 +97,6 @@ def test_failed_transfer_is_sent_again_once_the_stall_has_an_account(client, sho
         assert _refusal(again, 409) == f"This payout is already paid, by Stripe transfer {transfer.id}."
     assert sweep() == "sent 0, failed 0, 0 still pending"
     assert len(transfers_to(stripe_client, account)) == 1
-
-
-def test_transfer_stripe_refused_is_sent_again_under_a_new_idempotency_key(
-        client, shop, failed_payout, account, stripe_client):
-    failed = failed_payout("stripe_refuses")
-    first_key = transfers.transfer_key(payout_row())
-
-    resp = _resend(client, shop.admin_headers, failed["id"])
-
-    assert resp.status_code == 200, resp.json
-    # Stripe would answer the refused request's key with the same refusal for a day: the resend has its own key.
-    assert transfers.transfer_key(payout_row()) == f"{first_key}-resend-1"
-    [transfer] = transfers_to(stripe_client, account)
-    assert (listed(client, shop)["status"], transfer.amount) == ("paid", NET)
 
 
 def test_payout_owed_by_bank_is_recorded_paid_once(client, shop, paid_order, stripe_client):
@@ -290,3 +277,43 @@ def test_failed_stripe_payout_is_not_paid_by_bank_while_stripe_cannot_say_whethe
 
     assert "whether it sent this payout is unknown" in _refusal(resp, 503)
     assert every_row() == before
+
+
+def test_resent_transfer_goes_under_its_own_idempotency_key_on_every_attempt(
+        client, shop, paid_order, account, stripe_at, localstripe_url, stripe_client):
+    handed_over_last_week(client, shop, paid_order)
+    with stripe_at(closed_port_url()):
+        assert weekly_run(shop) == 1
+    refused, resent = [], []
+    with faulty_stripe(localstripe_url, [NO_SUCH_DESTINATION], refused) as (url, _answered), stripe_at(url):
+        assert sweep() == "sent 0, failed 1, 0 still pending"
+    with stripe_at(closed_port_url()):  # Stripe goes away as the admin resends: the sweep sends it later
+        assert _resend(client, shop.admin_headers, payout_row().id).status_code == 200
+        assert sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
+    with faulty_stripe(localstripe_url, [], resent) as (url, _answered), stripe_at(url):
+        assert sweep() == "sent 1, failed 0, 0 still pending"
+
+    # Stripe would answer the refused request's key with that refusal for a day: the resend has a key of its own.
+    [first] = refused
+    [again] = resent
+    assert first.startswith("POST /v1/transfers payout-") and again == f"{first}-resend-1"
+    assert len(transfers_to(stripe_client, account)) == 1
+
+
+@pytest.mark.committing  # two admins at once, each with their own connection and transaction
+def test_resend_and_bank_transfer_at_once_settle_the_payout_one_way(app, client, make, shop, failed_payout,
+                                                                     stripe_client):
+    failed = failed_payout("stripe_refuses")
+    second_admin = make.headers(make.member(shop.market, "admin"))
+    urls = [f"{API}/payouts/{failed['id']}/resend", f"{API}/payouts/{failed['id']}/bank-transfer"]
+
+    results = post_at_once(app, [(shop.admin_headers, {}), (second_admin, {"reference": "우리 1002-3"})], urls)
+
+    assert sorted(status for status, _ in results) == [200, 409], results
+    paid = listed(client, shop)
+    sent = transfers_to(stripe_client, shop.stands[0].stall.stripe_account_id)
+    if paid["method"] == "bank_transfer":  # the bank transfer was recorded first: Stripe sends nothing
+        assert (paid["status"], paid["bank_reference"], sent) == ("paid", "우리 1002-3", [])
+    else:  # the resend came first: Stripe paid it, and the bank transfer was refused
+        assert (paid["status"], paid["bank_reference"], [t.id for t in sent]) == (
+            "paid", None, [paid["stripe_transfer_id"]])
