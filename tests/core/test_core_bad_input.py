@@ -102,6 +102,17 @@ def test_lone_surrogate_in_a_body_string_is_422_naming_the_field(client, make, p
     assert make.count(Market) == 1
 
 
+def test_unknown_field_named_with_a_lone_surrogate_is_422_naming_it_escaped(client, shop):
+    body = json.dumps({"items": [{"product_id": shop.stands[0].product.id, "quantity": 1, "\udc00": 2}]})
+
+    resp = client.put(f"{API}/markets/{shop.market.id}/cart", data=body, content_type="application/json",
+                      headers=shop.headers)
+
+    # The name has no UTF-8 form: the 422 echoes it as the JSON escape the client sent.
+    assert b'"\\udc00":["Unknown field."]' in resp.data
+    assert "\udc00" in field_errors(resp, 422)["items"]["0"]
+
+
 def test_nul_character_in_a_query_or_path_string_is_refused(client, shop):
     search = client.get(f"{API}/markets/{shop.market.id}/products?q=%00")
     stalls = client.get(f"{API}/markets/{shop.market.id}/stalls?q=a%00b")
