@@ -34,10 +34,10 @@ def record_bank_transfer(payout: Payout, actor: User, reference: str) -> None:
     good. Never one Stripe may still send, nor one Stripe did send after all (a payout failed before the sweep
     looked Stripe up first): it would be paid twice."""
     owed_by_bank = payout.status == PayoutStatus.PENDING and payout.method == PayoutMethod.BANK_TRANSFER
-    if not owed_by_bank and not (payout.status == PayoutStatus.FAILED
-                                 and payout.method == PayoutMethod.STRIPE_TRANSFER):
+    failed_at_stripe = payout.status == PayoutStatus.FAILED and payout.method == PayoutMethod.STRIPE_TRANSFER
+    if not (owed_by_bank or failed_at_stripe):
         raise _refusal(payout, "paid by bank")
-    if not owed_by_bank:
+    if failed_at_stripe:
         _refuse_if_stripe_paid_it(payout)
     payout.method, payout.status, payout.last_error = PayoutMethod.BANK_TRANSFER, PayoutStatus.PAID, None
     payout.bank_reference, payout.paid_by_id, payout.paid_at = reference.strip(), actor.id, utcnow()

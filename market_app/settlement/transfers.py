@@ -94,10 +94,11 @@ def _send_claimed(payout_id: int) -> SendOutcome:
         outcome = _fail(payout, f"Stripe refused the transfer: {error}")
     payout.claimed_at = None
     if not _still_claimed(payout_id, claim):
+        made = payout.stripe_transfer_id
         uow.rollback()
         level = logging.ERROR if outcome == SendOutcome.SENT else logging.WARNING
         log.log(level, "Payout %s was taken over while this run sent its transfer (outcome %s, transfer %s): "
-                       "what the other run or an admin recorded stands", payout_id, outcome, payout.stripe_transfer_id)
+                       "what the other run or an admin recorded stands", payout_id, outcome, made)
         return SendOutcome.NOT_CLAIMED
     uow.commit()
     return outcome
