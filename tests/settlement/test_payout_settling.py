@@ -46,8 +46,8 @@ def _refusal(resp, status: int) -> str:
 
 @pytest.fixture
 def failed_payout(client, shop, paid_order, account, stripe_down):
-    """채소가게's payout of last week, whose Stripe transfer failed for good: its account was removed after the run
-    (which Stripe did not answer)."""
+    """채소가게's payout of last week, whose Stripe transfer failed for good (the run found Stripe down): its
+    account was removed before the sweep ("account_removed"), or Stripe refused the transfer ("stripe_refuses")."""
 
     def failed_payout(why: str = "account_removed") -> dict:
         handed_over_last_week(client, shop, paid_order)
