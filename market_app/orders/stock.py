@@ -31,22 +31,24 @@ def _out_of_stock(product_id: int, item_index: int) -> OutOfStock:
 @functools.cache
 def _take(count: int, postgresql: bool) -> sa.Update:
     """One UPDATE taking quantity_N units of each product id_N still on sale that has them; RETURNING says which.
-    Built once per number of products (checkout runs it for every order)."""
+    Built once per number of products (checkout runs it for every order), on the table: the ORM's bulk UPDATE
+    path costs about 150 µs more of Python per order, for objects nobody loads here."""
+    products = Product.__table__
     ids = [sa.bindparam(f"id_{n}") for n in range(count)]
-    quantity = sa.case(*[(Product.id == ids[n], sa.bindparam(f"quantity_{n}")) for n in range(count)])
+    quantity = sa.case(*[(products.c.id == ids[n], sa.bindparam(f"quantity_{n}")) for n in range(count)])
     stmt = (
-        sa.update(Product)
-        .where(Product.id.in_(ids), Product.deleted_at.is_(None), Product.available.is_(True),
-               sa.or_(Product.stock.is_(None), Product.stock >= quantity))
-        .values(stock=sa.case((Product.stock.is_(None), None), else_=Product.stock - quantity))
-        .returning(Product.id, Product.stock)
-        .execution_options(synchronize_session=False)
+        sa.update(products)
+        .where(products.c.id.in_(ids), products.c.deleted_at.is_(None), products.c.available.is_(True),
+               sa.or_(products.c.stock.is_(None), products.c.stock >= quantity))
+        .values(stock=sa.case((products.c.stock.is_(None), None), else_=products.c.stock - quantity))
+        .returning(products.c.id, products.c.stock)
     )
     if postgresql and count > 1:
         # Lock the rows in id order first (a CTE with FOR UPDATE runs before the UPDATE touches any row), so two
         # orders sharing products never wait for each other in a circle.
-        locked = sa.select(Product.id).where(Product.id.in_(ids)).order_by(Product.id).with_for_update().cte("locked")
-        stmt = stmt.where(Product.id.in_(sa.select(locked.c.id)))
+        locked = (sa.select(products.c.id).where(products.c.id.in_(ids)).order_by(products.c.id).with_for_update()
+                  .cte("locked"))
+        stmt = stmt.where(products.c.id.in_(sa.select(locked.c.id)))
     return stmt
 
 
