@@ -55,7 +55,10 @@ class InvalidInput(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """An outside service (Stripe) did not answer: nothing was done, and a retry in a few seconds may work."""
+
     status_code = 503
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
 
 class TooManyRequests(DomainError):

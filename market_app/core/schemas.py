@@ -19,20 +19,24 @@ SURROGATE_MESSAGE = "Must be valid Unicode text: a JSON \\u escape of half a sur
 
 def _unstorable(value) -> str | None:
     """Why a database cannot store this string (or one inside it), or None: a NUL (PostgreSQL text cannot hold
-    one), or a lone surrogate, which JSON's \\ud800 escapes can make and no UTF-8 database can encode."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            return NUL_MESSAGE
-        if not value.isascii():
-            try:
-                value.encode()
-            except UnicodeEncodeError:
-                return SURROGATE_MESSAGE
-        return None
-    if isinstance(value, dict):
-        return next(filter(None, (_unstorable(key) or _unstorable(item) for key, item in value.items())), None)
-    if isinstance(value, list | tuple):
-        return next(filter(None, map(_unstorable, value)), None)
+    one), or a lone surrogate, which JSON's \\ud800 escapes can make and no UTF-8 database can encode. Walked with a
+    stack, not by recursion: a client's value can nest as deep as the JSON parser allows."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return NUL_MESSAGE
+            if not item.isascii():
+                try:
+                    item.encode()
+                except UnicodeEncodeError:
+                    return SURROGATE_MESSAGE
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
     return None
 
 

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from market_app.accounts.models import User
 from market_app.core import jobs, uow
 from market_app.core.db import db, lock_row, utcnow
-from market_app.core.errors import Conflict, Forbidden, NotFound
+from market_app.core.errors import Conflict, Forbidden, NotFound, ServiceUnavailable
 from market_app.markets import access as market_access
 from market_app.markets.models import Stall
+from market_app.payments import gateway
 from market_app.settlement import transfers
 from market_app.settlement.models import Payout, PayoutMethod, PayoutStatus
 
@@ -34,10 +35,9 @@ def record_bank_transfer(payout: Payout, actor: User, reference: str) -> None:
     good. Never one Stripe may still send, nor one Stripe did send after all (a payout failed before the sweep
     looked Stripe up first): it would be paid twice."""
     owed_by_bank = payout.status == PayoutStatus.PENDING and payout.method == PayoutMethod.BANK_TRANSFER
-    failed_at_stripe = payout.status == PayoutStatus.FAILED and payout.method == PayoutMethod.STRIPE_TRANSFER
-    if not (owed_by_bank or failed_at_stripe):
+    if not (owed_by_bank or _failed_at_stripe(payout)):
         raise _refusal(payout, "paid by bank")
-    if failed_at_stripe:
+    if not owed_by_bank:
         _refuse_if_stripe_paid_it(payout)
     payout.method, payout.status, payout.last_error = PayoutMethod.BANK_TRANSFER, PayoutStatus.PAID, None
     payout.bank_reference, payout.paid_by_id, payout.paid_at = reference.strip(), actor.id, utcnow()
@@ -47,7 +47,7 @@ def resend(payout: Payout) -> None:
     """Send a transfer that failed for good again, once its cause is fixed (the stall connected a Stripe account,
     the platform's balance was topped up): pending again, sent after the commit, else by the sweep. A transfer
     Stripe made after all is found before a second one is created."""
-    if payout.method != PayoutMethod.STRIPE_TRANSFER or payout.status != PayoutStatus.FAILED:
+    if not _failed_at_stripe(payout):
         raise _refusal(payout, "sent again")
     if transfers.stripe_account(payout.stall_id) is None:
         raise Conflict("The stall has no Stripe account to send this payout to: record the bank transfer that pays "
@@ -57,12 +57,24 @@ def resend(payout: Payout) -> None:
     jobs.enqueue(transfers.SEND_JOB, [payout.id])
 
 
+def _failed_at_stripe(payout: Payout) -> bool:
+    """A Stripe transfer that failed for good: the sweep no longer sends it, Stripe listed no transfer of it."""
+    return payout.status == PayoutStatus.FAILED and payout.method == PayoutMethod.STRIPE_TRANSFER
+
+
 def _refuse_if_stripe_paid_it(payout: Payout) -> None:
-    transfer_id = transfers.made_transfer(payout)
-    if transfer_id is None:
+    """Asked with the payout's row locked (on SQLite, every writer waits up to one Stripe timeout): nothing can send
+    or settle it between Stripe's answer and this request's end."""
+    try:
+        transfer = transfers.find_transfer(payout)
+    except gateway.PaymentProviderUnavailable as error:
+        raise ServiceUnavailable("Stripe is not answering, so whether it sent this payout is unknown; retry in a "
+                                 "moment.") from error
+    if transfer is None:
         return
-    payout_id = payout.id
-    # The refusal rolls this unit of work back; what Stripe says is then recorded in a unit of its own.
+    payout_id, transfer_id = payout.id, transfer.id
+    # The refusal rolls this unit of work back; what Stripe says is then recorded in a unit of its own (a payout
+    # found paid is never paid by bank either way: every later attempt asks Stripe again).
     uow.after_rollback(lambda: _record_found_transfer(payout_id, transfer_id))
     raise Conflict(f"Stripe did make transfer {transfer_id} for this payout: it is paid. Do not pay it by bank.")
 
@@ -71,7 +83,7 @@ def _record_found_transfer(payout_id: int, transfer_id: str) -> None:
     with uow.unit_of_work():
         lock_row(Payout, payout_id)
         payout = db.session.get(Payout, payout_id, populate_existing=True)
-        if payout.status == PayoutStatus.FAILED:
+        if _failed_at_stripe(payout):
             payout.status, payout.stripe_transfer_id, payout.last_error = PayoutStatus.PAID, transfer_id, None
             payout.paid_at = utcnow()
 

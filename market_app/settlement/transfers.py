@@ -2,14 +2,13 @@
 that payout yet (same idempotency key every time), and retried by a sweep until Stripe confirms or refuses it."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import stripe
 
 from market_app.core import claims, uow
 from market_app.core.db import db, lock_row, utcnow
-from market_app.core.errors import ServiceUnavailable
 from market_app.markets.models import Stall
 from market_app.payments import gateway, services
 from market_app.payments.services import SendOutcome, SweepReport
@@ -83,48 +82,51 @@ def send_transfers(payout_ids: list[int]) -> None:
 
 def _send_claimed(payout_id: int) -> SendOutcome:
     payout = db.session.get(Payout, payout_id)
-    claim = payout.claimed_at
+    claimed_at = payout.claimed_at
     payout.attempts += 1
     payout.last_attempt_at = utcnow()
     try:
-        outcome = _transfer(payout)
+        outcome = _transfer(payout, claimed_at)
     except _RETRIED as error:
         outcome = _retry_later(payout, error)
     except (gateway.GatewayError, stripe.StripeError) as error:
         outcome = _fail(payout, f"Stripe refused the transfer: {error}")
     payout.claimed_at = None
-    if not _still_claimed(payout_id, claim):
-        made = payout.stripe_transfer_id
+    if outcome == SendOutcome.NOT_CLAIMED or not _still_claimed(payout_id, claimed_at):
         uow.rollback()
-        level = logging.ERROR if outcome == SendOutcome.SENT else logging.WARNING
-        log.log(level, "Payout %s was taken over while this run sent its transfer (outcome %s, transfer %s): "
-                       "what the other run or an admin recorded stands", payout_id, outcome, made)
-        return SendOutcome.NOT_CLAIMED
+        log.warning("Payout %s was taken over while this run was asking Stripe (outcome %s): what the other run or "
+                    "an admin recorded stands", payout_id, outcome)
+        # Stripe not answering still stops the batch; anything else lets the next payout go.
+        return outcome if outcome == SendOutcome.UNREACHABLE else SendOutcome.NOT_CLAIMED
     uow.commit()
     return outcome
 
 
-def _still_claimed(payout_id: int, claim) -> bool:
-    """Whether this run's claim still holds, the row locked until the outcome is committed. A run slower than
+def _still_claimed(payout_id: int, claimed_at: datetime | None) -> bool:
+    """Whether this run's claim still holds; the row stays locked until the outcome is committed. A run slower than
     CLAIM_SECONDS may have been taken over by the sweep, and the payout since failed, sent again or paid by bank:
-    this run's late answer must not be written over that."""
-    with db.session.no_autoflush:  # the outcome is written only once the claim is known to hold
+    this run must neither move money for it nor write its late answer over that."""
+    with db.session.no_autoflush:  # the claim is read as the database has it, not as this run changed it
         lock_row(Payout, payout_id)
         row = db.session.execute(sa.select(Payout.claimed_at, Payout.status).where(Payout.id == payout_id)).one()
-    return row.claimed_at == claim and row.status == PayoutStatus.PENDING
+    return row.claimed_at == claimed_at and row.status == PayoutStatus.PENDING
 
 
-def _transfer(payout: Payout) -> SendOutcome:
+def _transfer(payout: Payout, claimed_at: datetime | None) -> SendOutcome:
     if payout.net <= 0:  # everything was refunded or taken as commission: nothing to send
         return _paid(payout, None)
     # A run that died after Stripe made the transfer left no trace here: ask Stripe first (its idempotency keys last
     # 24 hours; localstripe ignores them), so a failed payout is one Stripe has no transfer of.
     client = services.stripe_client()
-    transfer = _find_transfer(client, payout)
+    transfer = find_transfer(payout, client)
     if transfer is None:
         account = stripe_account(payout.stall_id)
         if account is None:
             return _fail(payout, "The stall has no Stripe account any more: pay this payout by bank transfer.")
+        # Money moves only while this run's claim holds. Its row lock is kept through the create and the commit, so
+        # the sweep skips the payout and an admin recording a bank transfer waits, then finds it paid.
+        if not _still_claimed(payout.id, claimed_at):
+            return SendOutcome.NOT_CLAIMED
         transfer = gateway.create_transfer(
             client, amount=payout.net, currency=services.CURRENCY, destination=account,
             transfer_group=payout.transfer_group, metadata=_mark(payout), idempotency_key=transfer_key(payout))
@@ -136,11 +138,12 @@ def _mark(payout: Payout) -> dict[str, str]:
     return {"payout_id": str(payout.id), "payout_created_at": payout.created_at.isoformat()}
 
 
-def _find_transfer(client: stripe.StripeClient, payout: Payout) -> stripe.Transfer | None:
+def find_transfer(payout: Payout, client: stripe.StripeClient | None = None) -> stripe.Transfer | None:
     """Stripe's transfer of this payout, if it made one. A lookup Stripe refuses leaves that unknown: it counts as
-    Stripe not answering (retried), never as a refusal that would fail the payout."""
+    Stripe not answering (PaymentProviderUnavailable, retried), never as a refusal that would fail the payout."""
     try:
-        return gateway.find_transfer(client, transfer_group=payout.transfer_group, metadata=_mark(payout))
+        return gateway.find_transfer(client or services.stripe_client(), transfer_group=payout.transfer_group,
+                                     metadata=_mark(payout))
     except (gateway.PaymentRequestRefused, stripe.StripeError) as error:
         raise gateway.PaymentProviderUnavailable(f"Stripe refused the transfer lookup: {error}") from error
 
@@ -169,16 +172,6 @@ def _retry_later(payout: Payout, error: Exception) -> SendOutcome:
 def stripe_account(stall_id: int) -> str | None:
     """The stall's connected account, as it is now."""
     return db.session.scalar(sa.select(Stall.stripe_account_id).where(Stall.id == stall_id))
-
-
-def made_transfer(payout: Payout) -> str | None:
-    """The id of the transfer Stripe made for this payout, if any; ServiceUnavailable when Stripe cannot tell."""
-    try:
-        transfer = _find_transfer(services.stripe_client(), payout)
-    except gateway.PaymentProviderUnavailable as error:
-        raise ServiceUnavailable("Stripe is not answering, so whether it sent this payout is unknown; retry in a "
-                                 "moment.") from error
-    return transfer.id if transfer is not None else None
 
 
 def send_pending_transfers(batch: int = BATCH) -> SweepReport:

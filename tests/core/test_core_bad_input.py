@@ -260,3 +260,12 @@ def test_query_boolean_is_true_or_false_only(client, shop, value):
 def test_query_boolean_true_and_false_work(client, shop):
     assert client.get(f"{API}/markets/{shop.market.id}/stalls?open_now=true").status_code == 200
     assert client.get(f"{API}/stalls/{shop.stands[0].stall.id}/products?available=false").status_code == 200
+
+
+def test_string_field_sent_as_json_nested_five_hundred_deep_is_422(client):
+    deep = '{"a":' * 500 + '"x"' + "}" * 500  # within the JSON parser's depth, past Python's recursion limit
+    body = '{"email": ' + deep + ', "password": "correct-horse-9", "name": "n"}'
+
+    resp = client.post(f"{API}/auth/register", data=body, content_type="application/json")
+
+    assert "email" in field_errors(resp, 422)

@@ -12,7 +12,9 @@ from market_app.settlement import services, transfers
 from market_app.settlement.models import Payout
 from tests.helpers import API, assert_error, closed_port_url, every_row, handed_over_last_week, post_at_once
 from tests.settlement.payouts import NET, NO_SUCH_DESTINATION, listed, payout_row, sweep, transfers_to, weekly_run
-from tests.stripe_faults import faulty_stripe
+from tests.stripe_faults import faulty_stripe, stripe_error
+
+SERVER_ERROR_ON_CREATE = ("POST", r"/v1/transfers", stripe_error(500, "api_error", "Something went wrong."))
 
 
 def _resend(client, headers, payout_id):
@@ -276,6 +278,7 @@ def test_failed_stripe_payout_is_not_paid_by_bank_while_stripe_cannot_say_whethe
         resp = _paid_by_bank(client, shop.admin_headers, failed["id"])
 
     assert "whether it sent this payout is unknown" in _refusal(resp, 503)
+    assert resp.headers["Retry-After"] == "5"
     assert every_row() == before
 
 
@@ -284,19 +287,20 @@ def test_resent_transfer_goes_under_its_own_idempotency_key_on_every_attempt(
     handed_over_last_week(client, shop, paid_order)
     with stripe_at(closed_port_url()):
         assert weekly_run(shop) == 1
-    refused, resent = [], []
+    refused, retried, resent = [], [], []
     with faulty_stripe(localstripe_url, [NO_SUCH_DESTINATION], refused) as (url, _answered), stripe_at(url):
         assert sweep() == "sent 0, failed 1, 0 still pending"
     with stripe_at(closed_port_url()):  # Stripe goes away as the admin resends: the sweep sends it later
         assert _resend(client, shop.admin_headers, payout_row().id).status_code == 200
+    with faulty_stripe(localstripe_url, [SERVER_ERROR_ON_CREATE], retried) as (url, _answered), stripe_at(url):
         assert sweep() == "sent 0, failed 0, 1 still pending (Stripe unreachable)"
     with faulty_stripe(localstripe_url, [], resent) as (url, _answered), stripe_at(url):
         assert sweep() == "sent 1, failed 0, 0 still pending"
 
-    # Stripe would answer the refused request's key with that refusal for a day: the resend has a key of its own.
-    [first] = refused
-    [again] = resent
-    assert first.startswith("POST /v1/transfers payout-") and again == f"{first}-resend-1"
+    # Stripe would answer the refused request's key with that refusal for a day: the resend has a key of its own,
+    # the same on each of its attempts (Stripe keeps one transfer per key).
+    [first], [retry], [again] = refused, retried, resent
+    assert first.startswith("POST /v1/transfers payout-") and retry == again == f"{first}-resend-1"
     assert len(transfers_to(stripe_client, account)) == 1
 
 

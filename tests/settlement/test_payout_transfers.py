@@ -250,3 +250,4 @@ def test_late_answer_of_a_run_taken_over_is_not_written_over_what_was_recorded_s
     payout = payout_row()
     assert (payout.status, payout.method, payout.bank_reference, payout.attempts, payout.stripe_transfer_id) == (
         "paid", "bank_transfer", "by hand", 5, None)
+    assert transfers_to(stripe_client, account) == []  # paid by bank: this run moved no money
