@@ -2,8 +2,9 @@
 
 Side effects that must not happen unless the work is saved (a Stripe refund, a job, a notification) are
 registered with after_commit(); compensations for effects that already happened outside the database (a
-PaymentIntent opened for an order that is then not written) with after_rollback(). Views and jobs call
-commit() once; nothing else commits.
+PaymentIntent opened for an order that is then not written), and facts learned from outside that must be kept
+although the request is refused (a transfer Stripe made), with after_rollback(). Views and jobs call commit()
+once; nothing else commits.
 """
 
 import logging
