@@ -13,7 +13,7 @@ Deliveries (on time or late) come with the delivery domain's seed step; these or
 """
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from market_app.orders.models import Fulfillment, Order, StallOrderStatus
 from market_app.payments.models import Refund, RefundStatus
 from market_app.settlement import ledger
 from market_app.settlement import services as settlement
-from market_app.settlement.models import LedgerEntry, LedgerKind, PayoutStatus
+from market_app.settlement.models import LedgerEntry, LedgerKind, PayoutMethod, PayoutStatus
 
 CUSTOMERS = 240
 REGULARS = 60  # two in three orders come from these
@@ -184,8 +184,14 @@ def _weekly_payouts(world, market: Market, today: date) -> None:
         weeks.append((start, end))
         start, end = start - timedelta(days=7), end - timedelta(days=7)
     for first, last in reversed(weeks):
+        # The association pays the older weeks by bank on the Tuesday after, and records each transfer.
+        paid_at = datetime.combine(last + timedelta(days=2), time(10), ZoneInfo(market.timezone)).astimezone(UTC)
         for payout in settlement.build_payouts(market, first, last, admin):
-            payout.status = PayoutStatus.PENDING if (first, last) == weeks[0] else PayoutStatus.PAID
+            if (first, last) == weeks[0]:
+                continue  # last week's: still owed (pending)
+            payout.status, payout.paid_at, payout.paid_by_id = PayoutStatus.PAID, paid_at, admin.id
+            if payout.method == PayoutMethod.BANK_TRANSFER:
+                payout.bank_reference = f"{market.name} 정산 {first:%m.%d}-{last:%m.%d} #{payout.stall_id}"
 
 
 def seed_past_orders(world) -> None:

@@ -42,6 +42,10 @@ def test_demo_history_ledger_agrees_with_orders_refunds_and_quick_pays(seeded):
     assert _sum(LedgerEntry.live_gross) > 0
     statuses = set(db.session.scalars(sa.select(Payout.status)))
     assert statuses == {PayoutStatus.PAID, PayoutStatus.PENDING}
+    # Paid weeks look as the association records them: when, by whom, and the bank transfer's reference.
+    paid = db.session.scalars(sa.select(Payout).where(Payout.status == PayoutStatus.PAID)).all()
+    assert all(p.paid_at is not None and p.paid_by_id is not None and p.paid_at.date() > p.period_end for p in paid)
+    assert all(p.bank_reference for p in paid if p.method == "bank_transfer")
 
 
 def test_demo_dashboards_are_full_for_the_last_days(client, seeded):
