@@ -3,7 +3,9 @@
 import enum
 import functools
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -58,6 +60,7 @@ def own_connections_allowed(app: Flask) -> bool:
 
 
 _KEPT = "db.kept_connections"
+T = TypeVar("T")
 
 
 class KeptConnections(threading.local):
@@ -78,6 +81,17 @@ class KeptConnections(threading.local):
             connection = self.connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         return connection
 
+    def run(self, use: Callable[[sa.Connection], T]) -> T:
+        """use(this thread's kept connection). When the database had dropped it since its last use (a restart), it
+        is replaced and use runs once more: a read can be, and the pool's pre-ping does the same for the sessions'
+        connections."""
+        try:
+            return use(self.get())
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            return use(self.get())
+
 
 def kept_connections() -> KeptConnections | None:
     """This app's kept connections; None where reads may not have their own (see own_connections_allowed)."""
@@ -88,30 +102,16 @@ def kept_connections() -> KeptConnections | None:
     return kept or None
 
 
-def read_connection() -> sa.Connection:
-    """The connection for a public read's plain Core statements (read() sends them). A request whose unit of work
-    has begun reads in it (what it wrote, one snapshot). Any other (an anonymous listing) reads on the connection
-    its thread keeps (KeptConnections): no ORM session to build and roll back, no pool checkout, no BEGIN and
-    ROLLBACK, and each statement sees what is committed."""
-    session = db.session
-    if session.registry.has() and session.registry().in_transaction():
-        return session.connection()
-    kept = kept_connections()
-    return kept.get() if kept is not None else session.connection()
-
-
 def read(statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
-    """statement's result on read_connection(). A kept connection the database dropped since its last use (a
-    restart) is replaced and the read sent once more: a read can be, and the pool's pre-ping does the same for the
-    session's connections."""
-    connection = read_connection()
-    try:
-        return connection.execute(statement, params)
-    except sa.exc.DBAPIError as error:
-        kept = kept_connections()
-        if not error.connection_invalidated or kept is None or connection is not kept.connection:
-            raise
-        return kept.get().execute(statement, params)
+    """The result of a public read's plain Core statement. A request whose unit of work has begun reads in it (what
+    it wrote, one snapshot). Any other (an anonymous listing) reads on the connection its thread keeps
+    (KeptConnections): no ORM session to build and roll back, no pool checkout, no BEGIN and ROLLBACK, and each
+    statement sees what is committed."""
+    session = db.session
+    kept = None if session.registry.has() and session.registry().in_transaction() else kept_connections()
+    if kept is None:
+        return session.connection().execute(statement, params)
+    return kept.run(lambda connection: connection.execute(statement, params))
 
 
 def utcnow() -> datetime:

@@ -99,15 +99,9 @@ class VersionReader:
         self.sql = f"SELECT version FROM {CacheVersion.__tablename__} WHERE scope = {marker}"
 
     def read(self, scope: str) -> int | None:
-        try:
-            return self._read(scope)
-        except sa.exc.DBAPIError as error:
-            if not error.connection_invalidated:
-                raise
-            return self._read(scope)  # the database dropped the kept connection (a restart): once more, on a new one
+        return self.kept.run(lambda connection: self._read(connection, scope))
 
-    def _read(self, scope: str) -> int | None:
-        connection = self.kept.get()
+    def _read(self, connection: sa.Connection, scope: str) -> int | None:
         dbapi_connection = connection.connection.dbapi_connection
         try:
             cursor = dbapi_connection.cursor()
