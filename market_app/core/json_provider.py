@@ -1,8 +1,6 @@
 """JSON responses written by orjson: the same bytes as Flask's own provider (compact, UTF-8 Korean kept, key order
 kept; dates, decimals and the like still go through Flask's conversions), about eight times faster on a listing."""
 
-import json
-
 import orjson
 from flask.json.provider import DefaultJSONProvider
 
@@ -35,6 +33,6 @@ class OrjsonProvider(DefaultJSONProvider):
             except UnicodeEncodeError:
                 # Half a surrogate pair (a field name a client sent as "\ud800", echoed in the 422) has no UTF-8
                 # form: written as its JSON escape, the body is still the JSON the client sent.
-                body = json.dumps(obj, ensure_ascii=True, default=self.default, separators=(",", ":"))
+                body = self.dumps(obj, ensure_ascii=True, separators=(",", ":"))
                 return self._app.response_class(body + "\n", mimetype=self.mimetype)
         return self._app.response_class(fast + b"\n", mimetype=self.mimetype)
