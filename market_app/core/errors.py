@@ -8,8 +8,9 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
-# Seconds a client should wait before retrying when the database is unreachable or too slow.
-DATABASE_RETRY_AFTER_SECONDS = 5
+# Seconds a client should wait before retrying when the database or an outside service (Stripe) is unreachable or
+# too slow.
+RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -58,7 +59,7 @@ class ServiceUnavailable(DomainError):
     """An outside service (Stripe) did not answer: nothing was done, and a retry in a few seconds may work."""
 
     status_code = 503
-    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 class TooManyRequests(DomainError):
@@ -117,7 +118,7 @@ def _handle_database_unavailable(error: sa.exc.SQLAlchemyError):
     a 503 the client may retry, not a 500."""
     log.warning("database unavailable: %s", error)
     body = error_body(503, "The database is unavailable right now; try again shortly.")
-    return jsonify(body), 503, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    return jsonify(body), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def register_error_handlers(app: Flask) -> None:
