@@ -11,7 +11,7 @@ import pytest
 
 from market_app.extensions import db
 from market_app.settlement.models import Payout, PayoutMethod, PayoutStatus
-from tests.helpers import RoleWorld, every_row, role_world
+from tests.helpers import RoleWorld, assert_error, every_row, role_world
 
 STRANGERS = {"anonymous": 401, "shopper": 403, "other_merchant": 403, "other_market_admin": 403, "courier": 403}
 ADMINS_ONLY = STRANGERS | {"merchant": 403}
@@ -65,8 +65,7 @@ def test_refused_settlement_route_for_role_changes_nothing(client, world, name, 
 
     resp = _call(client, world, name, role)
 
-    assert resp.status_code == status, resp.json
-    assert resp.json["code"] == status and resp.json["message"]
+    assert_error(resp, status)
     assert every_row() == before
 
 
